@@ -1,0 +1,94 @@
+"""Emails for coordinators: what was sent, what failed, who cannot be reached."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from coordinator import db
+from coordinator.api.blueprint import Blueprint
+from coordinator.auth import coordinator_required
+from coordinator.models import Message, UndeliverableAddress
+from coordinator.models.message import MESSAGE_STATUSES
+from coordinator.services.errors import NotFound
+
+blp = Blueprint("emails", __name__, url_prefix="/api/emails",
+                description="Email messages and undeliverable addresses (coordinators only)")
+blp.before_request(coordinator_required(lambda: None))
+
+
+class EmailListArgs(Schema):
+    status = fields.String(validate=validate.OneOf(MESSAGE_STATUSES))
+    template = fields.String(validate=validate.Length(max=60))
+
+
+class MessageOut(Schema):
+    id = fields.Integer()
+    template = fields.String()
+    language = fields.String()
+    recipient = fields.String()
+    subject = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    provider_id = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    possible_duplicate = fields.Boolean()
+    round_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+
+
+class MessageDetailOut(MessageOut):
+    body_text = fields.String()
+    body_html = fields.String()
+
+
+class UndeliverableOut(Schema):
+    email = fields.String()
+    event = fields.String()
+    reason = fields.String(allow_none=True)
+    message_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+@blp.route("")
+class Emails(MethodView):
+    @blp.arguments(EmailListArgs, location="query")
+    @blp.response(200, MessageOut(many=True))
+    @blp.paginate()
+    @coordinator_required
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        query = select(Message).order_by(Message.id.desc())
+        if args.get("status"):
+            query = query.where(Message.status == args["status"])
+        if args.get("template"):
+            query = query.where(Message.template == args["template"])
+        session = db.session()
+        pagination_parameters.item_count = session.scalar(
+            select(func.count()).select_from(query.subquery()))
+        offset = (pagination_parameters.page - 1) * pagination_parameters.page_size
+        return list(session.scalars(query.offset(offset).limit(pagination_parameters.page_size)))
+
+
+@blp.route("/<int:message_id>")
+class EmailById(MethodView):
+    @blp.response(200, MessageDetailOut)
+    @blp.alt_response(404, description="No such message")
+    @coordinator_required
+    def get(self, message_id: int) -> Any:
+        message = db.session().get(Message, message_id)
+        if message is None:
+            raise NotFound("message")
+        return message
+
+
+@blp.route("/undeliverable")
+class Undeliverable(MethodView):
+    @blp.response(200, UndeliverableOut(many=True))
+    @coordinator_required
+    def get(self) -> Any:
+        return list(db.session().scalars(
+            select(UndeliverableAddress).order_by(UndeliverableAddress.created_at.desc())))

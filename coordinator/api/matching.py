@@ -1,0 +1,151 @@
+"""Solver runs for coordinators: list, compare, re-run with pinned/forbidden pairs, cancel;
+and the jobs that failed after their last retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+from redis import Redis
+from rq import Queue
+from rq.registry import FailedJobRegistry
+from rq.serializers import JSONSerializer
+
+from coordinator import db
+from coordinator.api.blueprint import Blueprint
+from coordinator.api.writes import transactional
+from coordinator.auth import coordinator_required
+from coordinator.models import Event, RoundStatus, SolverRun
+from coordinator.services import matching, offers
+from coordinator.services.audit import record_audit
+from coordinator.services.errors import Conflict, NotFound
+from coordinator.services.events import record_event
+from coordinator.services.rounds import get_round, transition_round
+
+blp = Blueprint("matching", __name__, url_prefix="/api",
+                description="Solver runs and failed jobs (coordinators only)")
+blp.before_request(coordinator_required(lambda: None))
+
+Pair = fields.List(fields.Integer(), validate=validate.Length(equal=2))
+
+
+class RunRequest(Schema):
+    fixed = fields.List(Pair, load_default=list)
+    forbidden = fields.List(Pair, load_default=list)
+    objective = fields.String(load_default="canonical",
+                              validate=validate.OneOf(["canonical", "minimax_rank"]))
+    time_limit_s = fields.Float(load_default=None, allow_none=True,
+                                validate=validate.Range(min=1, max=600))
+
+
+def _run(round_id: int, run_id: int) -> SolverRun:
+    run = db.session().get(SolverRun, run_id)
+    if run is None or run.round_id != round_id:
+        raise NotFound("run")
+    return run
+
+
+@blp.route("/rounds/<int:round_id>/runs")
+class Runs(MethodView):
+    @coordinator_required
+    def get(self, round_id: int) -> Any:
+        get_round(db.session(), round_id)
+        return [matching.run_summary(r) for r in matching.runs_for_round(db.session(), round_id)]
+
+    @blp.arguments(RunRequest)
+    @coordinator_required
+    @transactional
+    def post(self, args: dict[str, Any], round_id: int) -> Any:
+        """Ask for another run; the previous runs stay for comparison."""
+        session = db.session()
+        round_ = get_round(session, round_id)
+        payload = {k: v for k, v in args.items() if v is not None}
+        if round_.status == RoundStatus.REVIEW:
+            transition_round(session, round_, RoundStatus.MATCHING, current_user.id)
+            # The transition's own event starts the run (one run per request, not two).
+            event = next(e for e in session.new
+                         if isinstance(e, Event) and e.kind == "round.matching")
+            event.payload = {**event.payload, **payload}
+        elif round_.status == RoundStatus.MATCHING:
+            event = record_event(session, "round.solve_requested", "round", round_.id,
+                                 round_.id, payload)
+        else:
+            raise Conflict(f"a round in state '{round_.status}' cannot be solved",
+                           state=round_.status)
+        session.flush()
+        record_audit(session, current_user.id, "run.request", "round", round_.id, None,
+                     {"event_id": event.id, **payload})
+        return {"event_id": event.id, "status": "queued"}, 202
+
+
+@blp.route("/rounds/<int:round_id>/runs/<int:run_id>")
+class RunById(MethodView):
+    @coordinator_required
+    def get(self, round_id: int, run_id: int) -> Any:
+        run = _run(round_id, run_id)
+        return {**matching.run_summary(run), "result": run.result}
+
+
+@blp.route("/rounds/<int:round_id>/runs/<int:run_id>/cancel")
+class RunCancel(MethodView):
+    @coordinator_required
+    @transactional
+    def post(self, round_id: int, run_id: int) -> Any:
+        """Mark the run cancelled; the job discards its result when the solver returns."""
+        session = db.session()
+        run = _run(round_id, run_id)
+        if run.status not in ("queued", "running"):
+            raise Conflict(f"run {run.id} is already '{run.status}'", state=run.status)
+        before = run.status
+        run.status = "cancelled"
+        record_audit(session, current_user.id, "run.cancel", "solver_run", run.id,
+                     {"status": before}, {"status": "cancelled"})
+        return matching.run_summary(run)
+
+
+@blp.route("/jobs/failed")
+class FailedJobs(MethodView):
+    @coordinator_required
+    def get(self) -> Any:
+        """Jobs that failed after their last retry, per queue, newest last."""
+        redis = Redis.from_url(current_app.config["REDIS_URL"])
+        out = []
+        for name in ("solve", "default", "email"):
+            queue = Queue(name, connection=redis, serializer=JSONSerializer)
+            registry = FailedJobRegistry(queue=queue)
+            for job in registry.get_job_ids():
+                fetched = queue.fetch_job(job)
+                out.append({"queue": name, "job_id": job,
+                            "function": fetched.func_name if fetched else None,
+                            "args": list(fetched.args) if fetched else None,
+                            "error": (fetched.latest_result().exc_string[-2000:]
+                                      if fetched and fetched.latest_result() else None)})
+        return out
+
+
+@blp.route("/rounds/<int:round_id>/runs/<int:run_id>/publish")
+class RunPublish(MethodView):
+    @coordinator_required
+    @transactional
+    def post(self, round_id: int, run_id: int) -> Any:
+        """Offer the latest run's placements; any other run is a 409."""
+        session = db.session()
+        round_ = get_round(session, round_id)
+        count = offers.publish_run(session, round_, run_id, current_user.id)
+        return {"round_id": round_id, "run_id": run_id, "offered": count,
+                "status": round_.status}
+
+
+@blp.route("/rounds/<int:round_id>/placements")
+class Placements(MethodView):
+    @coordinator_required
+    def get(self, round_id: int) -> Any:
+        get_round(db.session(), round_id)
+        return [{"id": p.id, "run_id": p.run_id, "application_id": p.application_id,
+                 "host_id": p.host_id, "week": p.week, "rank": p.rank, "km": p.km,
+                 "status": p.status, "deadline_at": p.deadline_at.isoformat(),
+                 "consents": {c.party: c.status for c in p.consents}}
+                for p in offers.current_placements(db.session(), round_id)]

@@ -1,0 +1,120 @@
+"""Hosts and applications of a round, for coordinators: paginated and filtered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from sqlalchemy import Select, func, select
+
+from coordinator import db
+from coordinator.api.blueprint import Blueprint
+from coordinator.auth import coordinator_required
+from coordinator.models import Application, Host
+from coordinator.municipalities import municipality_by_code
+from coordinator.schemas.intake import ApplicationOut, HostOut
+from coordinator.schemas.rounds import ListArgs
+from coordinator.services.errors import NotFound
+from coordinator.services.rounds import get_round
+
+blp = Blueprint("records", __name__, url_prefix="/api",
+                description="Hosts and applications (coordinators only)")
+# Sign-in is checked before anything else (query arguments, pagination), so an anonymous
+# caller always gets 401, never a 422 that tells what the endpoint accepts.
+blp.before_request(coordinator_required(lambda: None))
+
+
+def _page(query: Select[Any], pagination: Any) -> list[Any]:
+    session = db.session()
+    pagination.item_count = session.scalar(select(func.count()).select_from(query.subquery()))
+    offset = (pagination.page - 1) * pagination.page_size
+    return list(session.scalars(query.offset(offset).limit(pagination.page_size)))
+
+
+def _filtered(model: type[Host] | type[Application], round_id: int, args: dict[str, Any]) -> Select[Any]:
+    query = select(model).where(model.round_id == round_id).order_by(model.id)
+    if args.get("status"):
+        query = query.where(model.status == args["status"])
+    if args.get("municipality_code"):
+        place = municipality_by_code(args["municipality_code"])
+        # "0751", "751" and " 751" name the same municipality; an unknown code matches nothing.
+        query = query.where(model.municipality_code == (place.code if place else None))
+    if args.get("org_level"):
+        query = query.where(model.org_level == args["org_level"])
+    return query
+
+
+def _searchable(item: Any) -> tuple[str, ...]:
+    second = item.name if isinstance(item, Application) else item.innovation_title
+    return (item.organisation or "", second or "")
+
+
+def _python_filter(items: list[Any], args: dict[str, Any]) -> list[Any]:
+    # Topics are a JSON list, which SQLite and PostgreSQL query differently, and SQLite's
+    # lower() and LIKE only fold ASCII ("Århus"), with % and _ as wildcards: both filters run
+    # here, on the rows the SQL filters left, with Python's case folding.
+    topic, q = args.get("topic"), args.get("q")
+    if topic:
+        wanted = topic.casefold()
+        items = [item for item in items if wanted in (t.casefold() for t in item.topics or [])]
+    if q:
+        needle = q.casefold()
+        items = [item for item in items
+                 if any(needle in text.casefold() for text in _searchable(item))]
+    return items
+
+
+def _list(model: type[Host] | type[Application], round_id: int, args: dict[str, Any],
+          pagination: Any) -> list[Any]:
+    get_round(db.session(), round_id)
+    query = _filtered(model, round_id, args)
+    if not (args.get("topic") or args.get("q")):
+        return _page(query, pagination)
+    rows = _python_filter(list(db.session().scalars(query)), args)
+    pagination.item_count = len(rows)
+    start = (pagination.page - 1) * pagination.page_size
+    return rows[start:start + pagination.page_size]
+
+
+@blp.route("/rounds/<int:round_id>/hosts")
+class RoundHosts(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, HostOut(many=True))
+    @blp.paginate()
+    @coordinator_required
+    def get(self, args: dict[str, Any], round_id: int, pagination_parameters: Any) -> Any:
+        return _list(Host, round_id, args, pagination_parameters)
+
+
+@blp.route("/rounds/<int:round_id>/applications")
+class RoundApplications(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, ApplicationOut(many=True))
+    @blp.paginate()
+    @coordinator_required
+    def get(self, args: dict[str, Any], round_id: int, pagination_parameters: Any) -> Any:
+        return _list(Application, round_id, args, pagination_parameters)
+
+
+@blp.route("/hosts/<int:host_id>")
+class HostById(MethodView):
+    @blp.response(200, HostOut)
+    @blp.alt_response(404, description="No such host")
+    @coordinator_required
+    def get(self, host_id: int) -> Any:
+        host = db.session().get(Host, host_id)
+        if host is None:
+            raise NotFound("host")
+        return host
+
+
+@blp.route("/applications/<int:application_id>")
+class ApplicationById(MethodView):
+    @blp.response(200, ApplicationOut)
+    @blp.alt_response(404, description="No such application")
+    @coordinator_required
+    def get(self, application_id: int) -> Any:
+        application = db.session().get(Application, application_id)
+        if application is None:
+            raise NotFound("application")
+        return application

@@ -1,0 +1,29 @@
+"""Writing to the event outbox, always inside the caller's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from coordinator.models import Event
+
+
+def record_event(
+    session: Session,
+    kind: str,
+    subject_type: str,
+    subject_id: int,
+    round_id: int | None,
+    payload: dict[str, Any] | None = None,
+) -> Event:
+    """Add an event row; it commits (or rolls back) together with the change it describes."""
+    event = Event(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        round_id=round_id,
+        payload=payload or {},
+    )
+    session.add(event)
+    return event

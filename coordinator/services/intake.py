@@ -1,0 +1,232 @@
+"""Applications and host offers: submit, edit, withdraw (while the round is open).
+
+Each function validates the domain rules the schemas cannot see (the round's state and
+weeks, ranked hosts of the same round, one live application per person), writes the change
+with its event and the mailed edit link in one transaction, and leaves the commit to the
+caller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coordinator.models import Application, ApplicationChoice, Host, Round, RoundStatus
+from coordinator.services.errors import Conflict, InvalidData, NotFound
+from coordinator.services.events import record_event
+from coordinator.services.links import external_url, make_token
+from coordinator.services.mail import queue_message
+
+APPLICATION_FIELDS = (
+    "name", "email", "organisation", "org_level", "municipality_code", "lat", "lon",
+    "learning_goal", "topics", "open_to_any", "weeks", "max_km", "language",
+    "team_mate_email", "manager_name", "manager_email",
+)
+HOST_FIELDS = (
+    "organisation", "org_level", "municipality_code", "lat", "lon", "innovation_title",
+    "innovation_description", "topics", "language", "capacity", "min_visitors", "weeks",
+    "visit_days", "contact_name", "contact_email", "contact_phone",
+)
+
+
+def normalise_email(value: str | None) -> str | None:
+    return value.strip().lower() if value else value
+
+
+def open_round(session: Session, round_id: int) -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None:
+        raise NotFound("round")
+    if round_.status != RoundStatus.OPEN:
+        raise Conflict(f"the round is not open for submissions (it is '{round_.status}')",
+                       state=round_.status)
+    return round_
+
+
+def _check_weeks(round_: Round, weeks: list[str], errors: dict[str, list[str]]) -> None:
+    outside = [week for week in weeks if week not in round_.weeks]
+    if outside:
+        errors.setdefault("weeks", []).append(
+            f"{', '.join(outside)} not in this round's weeks ({', '.join(round_.weeks)})")
+
+
+def _check_choices(session: Session, round_: Round, host_ids: list[int],
+                   errors: dict[str, list[str]]) -> None:
+    if not host_ids:
+        return
+    found = set(session.scalars(select(Host.id).where(
+        Host.id.in_(host_ids), Host.round_id == round_.id, Host.status == "active")))
+    for index, host_id in enumerate(host_ids):
+        if host_id not in found:
+            errors.setdefault(f"host_choices.{index}", []).append(
+                f"host {host_id} is not offered in this round")
+
+
+def _apply_application(session: Session, application: Application, data: dict[str, Any]) -> None:
+    for key in APPLICATION_FIELDS:
+        if key in data and not (key == "max_km" and data[key] is None):
+            setattr(application, key, data[key])
+    application.email = normalise_email(application.email) or ""
+    application.manager_email = normalise_email(application.manager_email) or ""
+    application.team_mate_email = normalise_email(application.team_mate_email)
+    if "host_choices" in data:
+        application.choices.clear()
+        session.flush()  # delete old ranks before inserting new ones (unique rank per app)
+        application.choices.extend(
+            ApplicationChoice(rank=rank, host_id=host_id)
+            for rank, host_id in enumerate(data["host_choices"], start=1))
+
+
+def _live_application(session: Session, round_id: int, email: str) -> Application | None:
+    return session.scalar(select(Application).where(
+        Application.round_id == round_id,
+        func.lower(Application.email) == email,
+        Application.status != "withdrawn",
+    ))
+
+
+def _mail_application_link(session: Session, application: Application, reason: str) -> None:
+    token = make_token("application-edit", application.id)
+    version = int(application.updated_at.timestamp()) if application.updated_at else 0
+    queue_message(
+        session,
+        template="application_received",
+        language=application.language,
+        recipient=application.email,
+        context={"name": application.name, "reason": reason,
+                 "edit_url": external_url(f"/application/{token}")},
+        dedup_key=f"application_received:{application.id}:{reason}:{version}",
+        round_id=application.round_id,
+    )
+
+
+ALREADY_APPLIED = ("an application from this email address already exists in this round; "
+                   "use the edit link in the confirmation email we sent you to change it")
+
+
+def submit_application(session: Session, round_id: int, data: dict[str, Any]) -> Application:
+    round_ = open_round(session, round_id)
+    email = normalise_email(data["email"]) or ""
+    errors: dict[str, list[str]] = {}
+    _check_weeks(round_, data.get("weeks") or [], errors)
+    _check_choices(session, round_, data.get("host_choices") or [], errors)
+    if errors:
+        raise InvalidData(errors)
+    existing = _live_application(session, round_id, email)
+    if existing is not None:
+        # Point to the mailed edit link; say nothing else about the existing application.
+        raise Conflict(ALREADY_APPLIED, field="email")
+    application = Application(round_id=round_id, status="submitted")
+    _apply_application(session, application, data)
+    if not application.max_km:
+        application.max_km = round_.default_max_km
+    session.add(application)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # A concurrent submission of the same person committed after our check and the
+        # unique index refused this one: the same answer as above (the caller rolls back).
+        if "email" in str(exc.orig):
+            raise Conflict(ALREADY_APPLIED, field="email") from exc
+        raise
+    record_event(session, "application.submitted", "application", application.id, round_id)
+    _mail_application_link(session, application, "submitted")
+    return application
+
+
+def update_application(session: Session, application: Application, data: dict[str, Any]) -> Application:
+    round_ = open_round(session, application.round_id)
+    if application.status == "withdrawn":
+        raise Conflict("this application has been withdrawn", state=application.status)
+    errors: dict[str, list[str]] = {}
+    _check_weeks(round_, data.get("weeks") or [], errors)
+    _check_choices(session, round_, data.get("host_choices") or [], errors)
+    new_email = normalise_email(data.get("email"))
+    if new_email and new_email != application.email:
+        other = _live_application(session, application.round_id, new_email)
+        if other is not None and other.id != application.id:
+            errors.setdefault("email", []).append("another application uses this address")
+    if errors:
+        raise InvalidData(errors)
+    _apply_application(session, application, data)
+    session.flush()
+    record_event(session, "application.updated", "application", application.id, round_.id)
+    return application
+
+
+def withdraw_application(session: Session, application: Application) -> Application:
+    if application.status == "withdrawn":
+        return application
+    open_round(session, application.round_id)
+    application.status = "withdrawn"
+    session.flush()
+    record_event(session, "application.withdrawn", "application", application.id,
+                 application.round_id)
+    return application
+
+
+def _mail_host_link(session: Session, host: Host, reason: str) -> None:
+    token = make_token("host-edit", host.id)
+    version = int(host.updated_at.timestamp()) if host.updated_at else 0
+    queue_message(
+        session,
+        template="host_offer_received",
+        language=host.language,
+        recipient=host.contact_email,
+        context={"name": host.contact_name, "title": host.innovation_title, "reason": reason,
+                 "edit_url": external_url(f"/host/{token}")},
+        dedup_key=f"host_offer_received:{host.id}:{reason}:{version}",
+        round_id=host.round_id,
+    )
+
+
+def submit_host_offer(session: Session, round_id: int, data: dict[str, Any]) -> Host:
+    round_ = open_round(session, round_id)
+    errors: dict[str, list[str]] = {}
+    _check_weeks(round_, data.get("weeks") or [], errors)
+    if errors:
+        raise InvalidData(errors)
+    host = Host(round_id=round_id, status="active")
+    for key in HOST_FIELDS:
+        if key in data:
+            setattr(host, key, data[key])
+    host.contact_email = normalise_email(host.contact_email) or ""
+    if not host.weeks:
+        host.weeks = list(round_.weeks)
+    session.add(host)
+    session.flush()
+    record_event(session, "host.submitted", "host", host.id, round_id)
+    _mail_host_link(session, host, "submitted")
+    return host
+
+
+def update_host_offer(session: Session, host: Host, data: dict[str, Any]) -> Host:
+    round_ = open_round(session, host.round_id)
+    if host.status == "withdrawn":
+        raise Conflict("this host offer has been withdrawn", state=host.status)
+    errors: dict[str, list[str]] = {}
+    _check_weeks(round_, data.get("weeks") or [], errors)
+    if errors:
+        raise InvalidData(errors)
+    for key in HOST_FIELDS:
+        if key in data:
+            setattr(host, key, data[key])
+    host.contact_email = normalise_email(host.contact_email) or ""
+    if not host.weeks:
+        host.weeks = list(round_.weeks)
+    session.flush()
+    record_event(session, "host.updated", "host", host.id, round_.id)
+    return host
+
+
+def withdraw_host_offer(session: Session, host: Host) -> Host:
+    if host.status == "withdrawn":
+        return host
+    open_round(session, host.round_id)
+    host.status = "withdrawn"
+    session.flush()
+    record_event(session, "host.withdrawn", "host", host.id, host.round_id)
+    return host

@@ -1,0 +1,84 @@
+"""Queueing emails: render now, store a row, let the email worker deliver it.
+
+The row is written in the caller's transaction, so a message exists exactly when the change
+that caused it does; the unique dedup key keeps a retried job from queueing it twice. The
+pending row is itself the outbox entry the email worker picks up: no extra event is written,
+so a submission leaves exactly one event (its own) and one message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from jinja2 import Environment, StrictUndefined
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coordinator.models import Message, MessageAttachment
+
+# (filename, mimetype, bytes), e.g. ("invitation.ics", "text/calendar; method=REQUEST", b"...")
+Attachment = tuple[str, str, bytes]
+
+
+def _strict_env() -> Environment:
+    """The app's Jinja environment, but a missing variable is an error, not an empty string."""
+    env = current_app.extensions.get("email_jinja_env")
+    if env is None:
+        env = current_app.jinja_env.overlay(undefined=StrictUndefined)
+        current_app.extensions["email_jinja_env"] = env
+    return env
+
+
+def render_email(template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, text, html) of ``templates/emails/<template>.<language>.{txt,html}``.
+
+    The first line of the text template is ``Subject: ...``.
+    """
+    env = _strict_env()
+    text = env.get_template(f"emails/{template}.{language}.txt").render(**context)
+    html = env.get_template(f"emails/{template}.{language}.html").render(**context)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise ValueError(f"emails/{template}.{language}.txt must start with 'Subject:'")
+    return first.removeprefix("Subject:").strip(), body.lstrip("\n"), html
+
+
+def queue_message(
+    session: Session,
+    *,
+    template: str,
+    language: str,
+    recipient: str,
+    context: dict[str, Any],
+    dedup_key: str,
+    round_id: int | None,
+    attachments: list[Attachment] | None = None,
+) -> Message:
+    """Store a pending message once per dedup key; return the existing one on a repeat."""
+    existing = session.scalar(select(Message).where(Message.dedup_key == dedup_key))
+    if existing is not None:
+        return existing
+    subject, text, html = render_email(template, language, context)
+    message = Message(
+        dedup_key=dedup_key,
+        template=template,
+        language=language,
+        recipient=recipient,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        round_id=round_id,
+        context={},
+        status="pending",
+    )
+    session.add(message)
+    session.flush()
+    # Stored with the message, so a retry sends exactly the same bytes (an .ics regenerated
+    # later could carry another SEQUENCE or DTSTAMP).
+    for filename, mimetype, content in attachments or ():
+        session.add(MessageAttachment(message_id=message.id, filename=filename,
+                                      mimetype=mimetype, content=content))
+    if attachments:
+        session.flush()
+    return message

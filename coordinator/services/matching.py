@@ -1,0 +1,91 @@
+"""Solver runs of a round: start one, record its progress and result, list and compare them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coordinator.models import Round, RoundStatus, SolverRun
+from coordinator.models._types import utcnow
+from coordinator.services.encode import decode_id
+
+
+def run_for_event(session: Session, round_id: int, event_id: int,
+                  settings: dict[str, Any]) -> SolverRun:
+    """The run an event asked for, created once (the event id is unique on runs)."""
+    run = session.scalar(select(SolverRun).where(SolverRun.event_id == event_id))
+    if run is None:
+        run = SolverRun(round_id=round_id, event_id=event_id, status="queued",
+                        settings=settings)
+        session.add(run)
+        session.commit()
+    return run
+
+
+def record_progress(session: Session, run: SolverRun, phase: str, elapsed_s: float,
+                    objective: dict[str, Any] | None, bound: dict[str, Any] | None) -> None:
+    session.refresh(run)
+    if run.status == "cancelled":
+        return  # a coordinator cancelled it meanwhile; the job drops the result
+    run.status = "running"
+    run.phase = phase
+    run.elapsed_s = elapsed_s
+    run.best_objective = objective
+    run.bound = bound
+    session.commit()
+
+
+def decode_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The solver's result with database ids next to the solver ids."""
+    assignments = [{**a, "application_id": decode_id(a["visitor"]),
+                    "host_id": decode_id(a["host"])} for a in result.get("assignments", [])]
+    unassigned = [{**u, "application_id": decode_id(u["visitor"])}
+                  for u in result.get("unassigned", [])]
+    return {**result, "assignments": assignments, "unassigned": unassigned}
+
+
+def finish_run(session: Session, run: SolverRun, result: dict[str, Any]) -> None:
+    run.result = decode_result(result)
+    run.status = "done" if result.get("status") in ("OPTIMAL", "FEASIBLE") else "empty"
+    run.phase = "finished"
+    run.best_objective = result.get("objective")
+    run.bound = result.get("bound")
+    run.elapsed_s = (result.get("stats") or {}).get("seconds")
+    run.finished_at = utcnow()
+
+
+def fail_run(session: Session, run: SolverRun, message: str) -> None:
+    run.status = "failed"
+    run.phase = message[:40]
+    run.finished_at = utcnow()
+    session.commit()
+
+
+def runs_for_round(session: Session, round_id: int) -> list[SolverRun]:
+    return list(session.scalars(select(SolverRun).where(SolverRun.round_id == round_id)
+                                .order_by(SolverRun.id)))
+
+
+def latest_run(session: Session, round_id: int) -> SolverRun | None:
+    return session.scalar(select(SolverRun).where(SolverRun.round_id == round_id)
+                          .order_by(SolverRun.id.desc()).limit(1))
+
+
+def run_summary(run: SolverRun) -> dict[str, Any]:
+    result = run.result or {}
+    return {"id": run.id, "round_id": run.round_id, "status": run.status, "phase": run.phase,
+            "objective": run.best_objective, "bound": run.bound, "elapsed_s": run.elapsed_s,
+            "settings": run.settings, "placed": len(result.get("assignments", [])),
+            "unplaced": len(result.get("unassigned", [])),
+            "created_at": _iso(run.created_at), "finished_at": _iso(run.finished_at)}
+
+
+def round_is_matching(round_: Round) -> bool:
+    return round_.status == RoundStatus.MATCHING
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,156 @@
+"""Publishing a run as offers, three-way consent, deadlines.
+
+A placement is accepted when host, visitor and the visitor's manager have all accepted;
+any decline declines it; the deadline passing counts as a decline ("expired"). Every
+decision is final: a repeated answer is "already recorded", an answer to a placement that
+is no longer open changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coordinator.models import (
+    Application,
+    Consent,
+    Host,
+    Placement,
+    Round,
+    RoundStatus,
+    SolverRun,
+)
+from coordinator.models._types import utcnow
+from coordinator.services import matching
+from coordinator.services.audit import record_audit
+from coordinator.services.errors import Conflict
+from coordinator.services.events import record_event
+from coordinator.services.links import external_url, make_token
+from coordinator.services.mail import queue_message
+from coordinator.services.rounds import transition_round
+
+REMINDER_BEFORE = dt.timedelta(hours=48)
+OFFER_TEMPLATES = {"host": "offer_host", "visitor": "offer_visitor", "manager": "offer_manager"}
+
+
+def queue_and_announce(session: Session, round_id: int, **kwargs: Any) -> None:
+    """Queue a message and write the event the relay turns into a send job."""
+    message = queue_message(session, round_id=round_id, **kwargs)
+    session.flush()
+    record_event(session, "message.queued", "message", message.id, round_id)
+
+
+def publish_run(session: Session, round_: Round, run_id: int, actor_id: int | None) -> int:
+    """Offer every placement of the round's latest finished run; returns how many."""
+    if round_.status != RoundStatus.REVIEW:
+        raise Conflict(f"a round in state '{round_.status}' cannot be published",
+                       state=round_.status)
+    latest = matching.latest_run(session, round_.id)
+    if latest is None or latest.id != run_id:
+        raise Conflict("only the latest run can be published", state=round_.status,
+                       latest_run=latest.id if latest else None)
+    if latest.status != "done":
+        raise Conflict(f"run {run_id} is '{latest.status}'", state=round_.status)
+    count = offer_assignments(session, round_, latest, latest.result["assignments"])
+    transition_round(session, round_, RoundStatus.OFFERS, actor_id)
+    record_audit(session, actor_id, "run.publish", "solver_run", run_id, None,
+                 {"placements": count})
+    return count
+
+
+def offer_assignments(session: Session, round_: Round, run: SolverRun,
+                      assignments: list[dict[str, Any]]) -> int:
+    deadline = utcnow() + dt.timedelta(days=round_.response_days or 5)
+    count = 0
+    for item in assignments:
+        placement = Placement(round_id=round_.id, run_id=run.id,
+                              application_id=item["application_id"], host_id=item["host_id"],
+                              week=item.get("week"), rank=item.get("rank"), km=item.get("km"),
+                              status="offered", deadline_at=deadline)
+        session.add(placement)
+        session.flush()
+        send_offer(session, round_, placement)
+        record_event(session, "placement.offered", "placement", placement.id, round_.id)
+        count += 1
+    return count
+
+
+def _people(session: Session, placement: Placement) -> tuple[Application, Host]:
+    return (session.get(Application, placement.application_id),
+            session.get(Host, placement.host_id))
+
+
+def send_offer(session: Session, round_: Round, placement: Placement) -> None:
+    app, host = _people(session, placement)
+    respond_by = placement.deadline_at.strftime("%Y-%m-%d %H:%M UTC")
+    recipients = {"host": (host.contact_email, host.contact_name, host.language),
+                  "visitor": (app.email, app.name, app.language),
+                  "manager": (app.manager_email, app.manager_name, app.language)}
+    for party, (email, name, language) in recipients.items():
+        consent = Consent(placement_id=placement.id, party=party, email=email,
+                          status="pending")
+        session.add(consent)
+        session.flush()
+        url = external_url(f"/offers/{make_token('offer-response', consent.id)}")
+        queue_and_announce(
+            session, round_.id, template=OFFER_TEMPLATES[party], language=language, recipient=email,
+            dedup_key=f"offer-{consent.id}",
+            context={"name": name, "round_name": round_.name, "week": placement.week or "",
+                     "visitors": [{"name": app.name, "organisation": app.organisation}],
+                     "visitor_name": app.name, "visit_days": host.visit_days,
+                     "host_organisation": host.organisation,
+                     "innovation_title": host.innovation_title,
+                     "municipality": host.municipality_code or "",
+                     "respond_by": respond_by, "accept_url": url, "decline_url": url})
+
+
+def respond(session: Session, consent: Consent, accept: bool) -> str:
+    """Record one party's answer: 'recorded', 'already recorded' or 'no longer open'."""
+    placement = session.get(Placement, consent.placement_id, with_for_update=True)
+    if consent.status != "pending":
+        return "already recorded"
+    if placement.status != "offered" or placement.deadline_at <= utcnow():
+        return "no longer open"
+    consent.status = "accepted" if accept else "declined"
+    consent.responded_at = utcnow()
+    record_audit(session, None, f"consent.{consent.status}", "consent", consent.id,
+                 {"status": "pending"}, {"status": consent.status, "party": consent.party})
+    if not accept:
+        decide(session, placement, "declined")
+    elif all(c.status == "accepted" for c in placement.consents):
+        decide(session, placement, "accepted")
+    return "recorded"
+
+
+def decide(session: Session, placement: Placement, status: str) -> None:
+    before = placement.status
+    placement.status = status
+    placement.decided_at = utcnow()
+    record_audit(session, None, f"placement.{status}", "placement", placement.id,
+                 {"status": before}, {"status": status})
+    record_event(session, f"placement.{status}", "placement", placement.id,
+                 placement.round_id)
+
+
+def expire_placement(session: Session, placement_id: int) -> bool:
+    """At the deadline an open placement counts as declined; idempotent."""
+    placement = session.get(Placement, placement_id, with_for_update=True)
+    if placement is None or placement.status != "offered":
+        return False
+    if placement.deadline_at > utcnow():
+        return False  # an early run (clock skew): the scheduled job comes again
+    decide(session, placement, "expired")
+    return True
+
+
+def current_placements(session: Session, round_id: int) -> list[Placement]:
+    return list(session.scalars(select(Placement).where(
+        Placement.round_id == round_id, Placement.status != "withdrawn")
+        .order_by(Placement.id)))
+
+
+def all_final(session: Session, round_id: int) -> bool:
+    return not any(p.status == "offered" for p in current_placements(session, round_id))

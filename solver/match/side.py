@@ -1,0 +1,129 @@
+"""Side constraints (teams, minimum fills): repair the relaxation, fix arcs, run CP-SAT.
+
+The repaired relaxation is the incumbent. If it reaches the relaxation's objective it is
+optimal at once. Otherwise reduced-cost fixing (:mod:`solver.match.duals`) keeps only the
+(unit) arcs that can appear in a better solution, which is what makes CP-SAT fast: a proof on
+the kept arcs is a proof on all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.match.arcs import Arcs
+from solver.match.cpsat import solve_levels
+from solver.match.duals import Weights, reduced
+from solver.match.index import Index
+from solver.match.model import Objective
+from solver.match.placement import Placement, lex_key
+from solver.match.relax import Relaxation, scan
+from solver.match.units import UnitArcs, build_units, place_units, repair
+from solver.status import Status
+
+TARGET_PER_UNIT = 3  # first round: about this many unit arcs per unit, cheapest reduced cost
+EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter at once
+
+
+def _unit_reduced(ix: Index, ua: UnitArcs, w: Weights, rel: Relaxation) -> np.ndarray:
+    """Sum over a unit arc's members of the reduced costs of arcs the relaxation leaves empty
+    (the arcs it uses have reduced cost <= 0 and do not enter the inequality)."""
+    a = ua.arcs
+    rc = reduced(rel.duals, ix.n_visitors, a, w.fold(ix, a))
+    rc = np.where(rel.place.host[a.v] == a.h, 0, rc)
+    return ua.per_unit_arc(rc)
+
+
+def _folded(ix: Index, w: Weights, ua: UnitArcs, chosen: np.ndarray) -> int:
+    rows = [ua.rows[i] for i in np.flatnonzero(chosen).tolist()]
+    if not rows:
+        return 0
+    return int(w.fold(ix, ua.arcs.take(np.concatenate(rows))).sum())
+
+
+def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
+               fixed_load: np.ndarray, w: Weights, clock, workers: int | None, *, complete: bool
+               ) -> tuple[Placement, Status, Objective | None, dict]:
+    """``complete``: ``arcs`` holds every feasible arc (not a priced subset)."""
+    domain = rel.arcs if rel is not None else arcs
+    ua = build_units(ix, domain, base)
+    chosen = repair(ix, ua, rel.place if rel is not None else None, fixed_load)
+    hint = place_units(ua, base, chosen)
+    rel_bound = rel.place.objective(ix) if rel is not None and rel.proven else None
+    clock.report("repair", objective=hint.objective(ix), bound=rel_bound)
+    info: dict = {"unit_arcs": len(ua.u)}
+    if rel_bound is not None and lex_key(hint.objective(ix)) == lex_key(rel_bound) and _fills_ok(ix, hint):
+        return hint, Status.OPTIMAL, rel_bound, info
+    feasible = _fills_ok(ix, hint)  # false only when fixed pairs leave a host under-filled
+    if rel is None or rel.duals is None or not rel.proven or not feasible:
+        # No usable duals (minimax, overflow): CP-SAT on every arc we have.
+        place, proven, cp_bound = solve_levels(ix, ua, base, fixed_load, chosen, clock, workers)
+        bound = _tighter(cp_bound if complete else None, rel_bound)
+        return place, Status.OPTIMAL if proven and complete else Status.FEASIBLE, bound, info
+    return _fixing_rounds(ix, ua, chosen, rel, base, fixed_load, w, clock, workers, complete,
+                          rel_bound, info)
+
+
+def _tighter(a: Objective | None, b: Objective | None) -> Objective | None:
+    if a is None or b is None:
+        return a or b
+    return a if lex_key(a) > lex_key(b) else b
+
+
+def _fixing_rounds(ix: Index, ua: UnitArcs, chosen: np.ndarray, rel: Relaxation,
+                   base: Placement, fixed_load: np.ndarray, w: Weights, clock, workers: int | None,
+                   complete: bool, rel_bound: Objective | None, info: dict
+                   ) -> tuple[Placement, Status, Objective | None, dict]:
+    """CP-SAT on a subset of unit arcs: the cheapest by reduced cost (ties by rank cost), or all
+    with reduced cost <= the incumbent's gap when that is small enough. A solution ``found``
+    above the relaxation can only be beaten by unit arcs of reduced cost <= that gap; when the
+    subset holds all of them, the CP-SAT proof is a proof over every arc. Otherwise they are
+    added and CP-SAT runs again, while the subset stays tractable."""
+    n_h = max(ix.n_hosts, 1)
+    target = max(EXACT_UNIT_ARCS, TARGET_PER_UNIT * ua.n_units)
+    urc = _unit_reduced(ix, ua, w, rel)
+    gap = _folded(ix, w, ua, chosen) - rel.value
+    if complete and int((urc <= gap).sum()) <= target:
+        sub = (urc <= gap) | chosen
+    else:  # a small first round finds a good incumbent fast; the proof may need more
+        sub = chosen.copy()
+        sub[np.lexsort((ua.cost, urc))[:TARGET_PER_UNIT * ua.n_units]] = True
+    place = place_units(ua, base, chosen)
+    for _round in range(3):
+        keys = ua.u * n_h + ua.h
+        info.update(gap=gap, unit_arcs=int(sub.sum()), fixing="reduced cost", rounds=_round + 1)
+        clock.report("fixing", objective=place.objective(ix), bound=rel_bound, unit_arcs=int(sub.sum()))
+        place, proven, cp_bound = solve_levels(ix, ua.subset(sub), base, fixed_load, chosen[sub],
+                                               clock, workers, share=0.6)
+        chosen = _same_choice(ua, place)
+        found = _folded(ix, w, ua, chosen) - rel.value
+        if not complete and (found >= w.place or clock.remaining() < 1.0):
+            # Fewer placed than the relaxation: every arc "could" matter; no proof to be had.
+            return place, Status.FEASIBLE, rel_bound, info
+        if not complete:  # priced-out arcs that could beat ``found``
+            extra = scan(ix, base, w, rel.duals, found + 1, ua.arcs)
+            if len(extra):
+                old = np.sort(keys[sub])
+                ua = build_units(ix, Arcs.concat([ua.arcs, extra]), base)
+                urc, chosen = _unit_reduced(ix, ua, w, rel), _same_choice(ua, place)
+                keys = ua.u * n_h + ua.h
+                sub = np.isin(keys, old) | chosen
+        needed = urc <= found
+        if proven and not (needed & ~sub).any():
+            return place, Status.OPTIMAL, place.objective(ix), info
+        # The CP-SAT bound holds globally only if the subset had every arc that could beat
+        # the incumbent it started from.
+        exact = complete and not ((urc <= gap) & ~sub).any()
+        if not proven or clock.remaining() < 0.5 or int((sub | needed).sum()) > 2 * target:
+            return place, Status.FEASIBLE, _tighter(cp_bound if exact else None, rel_bound), info
+        sub, gap = sub | needed, found
+    return place, Status.FEASIBLE, rel_bound, info
+
+
+def _fills_ok(ix: Index, place: Placement) -> bool:
+    """The repair never under-fills a host unless fixed pairs sit there; check those."""
+    load = np.bincount(place.host[place.host >= 0], minlength=ix.n_hosts)
+    return not ((load > 0) & (load < ix.min_visitors)).any()
+
+
+def _same_choice(ua: UnitArcs, place: Placement) -> np.ndarray:
+    return ua.used_by(place)

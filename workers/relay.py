@@ -1,0 +1,102 @@
+"""The outbox relay: committed event rows -> RQ jobs (ids only, deterministic job ids).
+
+The database is the truth. A row is marked dispatched only after its job is in Redis,
+in the same transaction that claimed it; a relay that crashes in between leaves the row
+undispatched and the next pass enqueues it again (same job id, so no duplicate).
+``sweep`` re-dispatches rows whose job vanished from Redis (a restart without
+persistence); the handlers are idempotent, so running one again changes nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from coordinator import db
+from coordinator.models import Event
+from coordinator.models._types import utcnow
+from workers.routing import job_args_for, job_id_for, route_for
+
+log = logging.getLogger(__name__)
+BATCH = 100
+
+
+def enqueue_event(redis: Redis, event: Event) -> str | None:
+    route = route_for(event)
+    if route is None:
+        return None
+    job_id = job_id_for(event)
+    queue = Queue(route.queue, connection=redis, serializer=JSONSerializer)
+    try:
+        existing = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+        if existing.get_status(refresh=False) not in ("failed", "stopped", "canceled"):
+            return job_id
+    except NoSuchJobError:
+        pass
+    queue.enqueue(route.func, *job_args_for(event), job_id=job_id,
+                  job_timeout=route.timeout_s, result_ttl=86400, failure_ttl=7 * 86400,
+                  # Retries also cover an abandoned job (its worker killed): RQ's registry
+                  # cleanup re-enqueues it instead of failing it; handlers are idempotent.
+                  retry=Retry(max=route.retries) if route.retries else None)
+    return job_id
+
+
+def relay_once(session: Session, redis: Redis, limit: int = BATCH) -> int:
+    """Claim up to ``limit`` undispatched rows, enqueue, mark; returns how many were sent."""
+    query = (select(Event).where(Event.dispatched_at.is_(None))
+             .order_by(Event.id).limit(limit))
+    if db.is_postgresql(session):
+        # Two relays never claim the same row; on SQLite run one relay.
+        query = query.with_for_update(skip_locked=True)
+    events = list(session.scalars(query))
+    sent = 0
+    for event in events:
+        event.attempts = (event.attempts or 0) + 1
+        if enqueue_event(redis, event) is not None:
+            sent += 1
+        event.dispatched_at = utcnow()
+    session.commit()
+    return sent
+
+
+def sweep(session: Session, redis: Redis, kinds: tuple[str, ...] | None = None) -> int:
+    """Mark dispatched rows whose job is gone from Redis undispatched, so they go again.
+
+    Only rows whose effect is not recorded as done matter; handlers check that themselves,
+    so re-dispatching a finished one is harmless.
+    """
+    rows = session.execute(select(Event.id, Event.kind, Event.subject_id)
+                           .where(Event.dispatched_at.is_not(None))).all()
+    lost = []
+    for event_id, kind, subject_id in rows:
+        if kinds and kind not in kinds:
+            continue
+        probe = Event(id=event_id, kind=kind, subject_id=subject_id)
+        if route_for(probe) is None:
+            continue
+        if not redis.exists(Job.key_for(job_id_for(probe))):
+            lost.append(event_id)
+    if lost:
+        session.execute(update(Event).where(Event.id.in_(lost)).values(dispatched_at=None)
+                        .execution_options(synchronize_session=False))
+    session.commit()
+    return len(lost)
+
+
+def run_relay(session: Session, redis: Redis, *, once: bool = False,
+              interval_s: float = 1.0) -> None:
+    while True:
+        sent = relay_once(session, redis)
+        if sent:
+            log.info("relayed %d events", sent)
+        if once:
+            return
+        time.sleep(interval_s)
