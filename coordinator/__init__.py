@@ -15,6 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from coordinator import auth, cli, db, errors, health, i18n, security
     from coordinator.api import register_api
     from coordinator.config import config_from_env
+    from coordinator.dashboard import register_dashboard
     from coordinator.pages import register_pages
 
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_relative_config=True)
@@ -50,5 +51,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # After the API: flask-smorest registers its own HTTPException handler, ours replaces it.
     errors.init_app(app)
     register_pages(app)
+    register_dashboard(app)
     cli.init_app(app)
     return app

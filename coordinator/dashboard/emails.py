@@ -1,0 +1,5 @@
+"""Dashboard pages: emails (being built)."""
+
+from coordinator.dashboard.blueprint import bp
+
+__all__ = ["bp"]

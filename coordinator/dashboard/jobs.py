@@ -1,0 +1,5 @@
+"""Dashboard pages: jobs (being built)."""
+
+from coordinator.dashboard.blueprint import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,5 @@
+"""Dashboard pages: pictures (being built)."""
+
+from coordinator.dashboard.blueprint import bp
+
+__all__ = ["bp"]
