@@ -72,16 +72,28 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A Redis database number nobody else uses during this session (claimed with SET NX)."""
-    claim = f"coordinator-test-claim:{uuid.uuid4().hex}"
+    """A Redis database number nobody else uses during this session.
+
+    The claim lives in database 0, not in the claimed database: tests flush their own database
+    (which would drop a claim kept there and let a parallel run take the same number).
+    """
+    admin = redis.Redis.from_url(f"{REDIS_BASE_URL}/0")
+    claim = uuid.uuid4().hex
     for number in range(15, 0, -1):
-        client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{number}")
-        if client.dbsize() == 0 and client.set("coordinator-test-claim", claim, nx=True, ex=3600):
+        key = f"coordinator-test-claim:{number}"
+        if admin.set(key, claim, nx=True, ex=3 * 3600):
             break
     else:  # pragma: no cover - every db busy
-        pytest.fail("no free Redis database number for the tests")
+        admin.close()
+        pytest.fail("no free Redis database number for the tests (claims in db 0)")
+    client = redis.Redis.from_url(f"{REDIS_BASE_URL}/{number}")
+    client.flushdb()
     yield f"{REDIS_BASE_URL}/{number}"
     client.flushdb()
+    client.close()
+    if admin.get(key) == claim.encode():
+        admin.delete(key)
+    admin.close()
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
