@@ -1,0 +1,124 @@
+"""Rounds pages: list, create/edit with field errors, lifecycle with confirmation, demo import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from coordinator import db
+from coordinator.models import Application, AuditEntry, Host, Round
+
+
+def _create(client: FlaskClient, **overrides: Any) -> int:
+    form = {"name": "Runde 2027", "weeks": "2027-W37, 2027-W38", "applications_close_on": "",
+            "response_days": "5", "default_max_km": "250", **overrides}
+    response = client.post("/coordinator/rounds/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def test_anonymous_is_sent_to_login(client: FlaskClient) -> None:
+    for path in ("/coordinator/", "/coordinator/rounds", "/coordinator/rounds/new"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_create_list_and_overview(app: Flask, coordinator_client: FlaskClient) -> None:
+    round_id = _create(coordinator_client)
+    listing = coordinator_client.get("/coordinator/rounds")
+    assert listing.status_code == 200
+    assert "Runde 2027" in listing.get_data(as_text=True)
+    page = coordinator_client.get(f"/coordinator/rounds/{round_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "2027-W37, 2027-W38" in html
+    assert f"/coordinator/rounds/{round_id}/move/open" in html
+    with app.app_context():
+        actions = db.session().scalars(select(AuditEntry.action)).all()
+    assert "round.create" in actions
+
+
+def test_bad_form_names_the_fields(coordinator_client: FlaskClient) -> None:
+    response = coordinator_client.post("/coordinator/rounds/new", data={
+        "name": "", "weeks": "week 37", "response_days": "many", "default_max_km": "5"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for anchor in ('href="#name"', 'href="#weeks"', 'href="#response_days"',
+                   'href="#default_max_km"'):
+        assert anchor in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_edit_is_audited(app: Flask, coordinator_client: FlaskClient) -> None:
+    round_id = _create(coordinator_client)
+    response = coordinator_client.post(f"/coordinator/rounds/{round_id}/edit", data={
+        "name": "Runde 2027 B", "weeks": "2027-W37", "response_days": "7",
+        "default_max_km": "300"})
+    assert response.status_code == 302
+    with app.app_context():
+        round_ = db.session().get(Round, round_id)
+        assert (round_.name, round_.weeks, round_.response_days) == ("Runde 2027 B",
+                                                                     ["2027-W37"], 7)
+        entry = db.session().scalar(select(AuditEntry).where(AuditEntry.action == "round.update"))
+        assert entry.before["name"] == "Runde 2027" and entry.after["name"] == "Runde 2027 B"
+    detail = coordinator_client.get(f"/coordinator/rounds/{round_id}").get_data(as_text=True)
+    assert "round.update" in detail
+
+
+def test_irreversible_move_needs_confirmation(app: Flask, coordinator_client: FlaskClient) -> None:
+    round_id = _create(coordinator_client)
+    url = f"/coordinator/rounds/{round_id}/move/open"
+    assert coordinator_client.get(url).status_code == 200
+    unconfirmed = coordinator_client.post(url, data={})
+    assert unconfirmed.status_code == 200  # the confirmation page again, nothing moved
+    with app.app_context():
+        assert db.session().get(Round, round_id).status == "draft"
+    assert coordinator_client.post(url, data={"confirm": "yes"}).status_code == 302
+    with app.app_context():
+        assert db.session().get(Round, round_id).status == "open"
+    # open -> closed can be undone (closed -> open exists): one POST, no confirmation page.
+    assert coordinator_client.post(f"/coordinator/rounds/{round_id}/move/closed").status_code == 302
+    with app.app_context():
+        assert db.session().get(Round, round_id).status == "closed"
+
+
+def test_moves_outside_the_page_are_refused(coordinator_client: FlaskClient) -> None:
+    round_id = _create(coordinator_client)
+    assert coordinator_client.post(f"/coordinator/rounds/{round_id}/move/offers",
+                                   data={"confirm": "yes"}).status_code == 409
+    assert coordinator_client.get(f"/coordinator/rounds/{round_id}/move/nonsense").status_code == 404
+    assert coordinator_client.get("/coordinator/rounds/999/move/open").status_code == 404
+
+
+def test_state_changes_need_csrf(app: Flask, coordinator_client: FlaskClient) -> None:
+    round_id = _create(coordinator_client)
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = coordinator_client.post(f"/coordinator/rounds/{round_id}/move/open",
+                                       data={"confirm": "yes"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session().get(Round, round_id).status == "draft"
+
+
+def test_demo_import(app: Flask, coordinator_client: FlaskClient) -> None:
+    round_id = _create(coordinator_client, weeks="2027-W40")
+    url = f"/coordinator/rounds/{round_id}/demo"
+    assert coordinator_client.get(url + "?size=small").status_code == 200
+    assert coordinator_client.get(url + "?size=huge").status_code == 400
+    assert coordinator_client.post(url, data={"size": "small", "confirm": "yes"}).status_code == 302
+    with app.app_context():
+        session = db.session()
+        assert session.scalar(select(func.count()).select_from(Application).where(
+            Application.round_id == round_id)) == 24
+        assert session.scalar(select(func.count()).select_from(Host).where(
+            Host.round_id == round_id)) == 12
+        assert session.scalar(select(func.count()).select_from(Round)) == 1
+        assert "2027-W40" in session.get(Round, round_id).weeks
+    again = coordinator_client.post(url, data={"size": "small", "confirm": "yes"})
+    assert again.status_code == 409
+    page = coordinator_client.get(f"/coordinator/rounds/{round_id}").get_data(as_text=True)
+    assert "<strong>24</strong>" in page
