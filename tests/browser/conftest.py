@@ -6,13 +6,16 @@ tests are skipped locally and fail in CI, where scripts/ensure_services.sh insta
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,3 +65,52 @@ def screenshot_dir(tmp_path: Path) -> Path:
     target = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+@pytest.fixture
+def participant_links(app: Flask, client: FlaskClient, open_round: dict[str, Any],
+                      host_in_round: dict[str, Any]) -> dict[str, str]:
+    """Paths of every page a participant reaches: forms, signed links, an offer, a draft round.
+
+    The offer is a placement written straight to the database (no solver run needed to show
+    the page); the links are signed the way the emails sign them.
+    """
+    from coordinator import db
+    from coordinator.models import Consent, Placement, SolverRun
+    from coordinator.services.links import make_token
+
+    applied = client.post(f"/api/public/rounds/{open_round['id']}/applications", json={
+        "name": "Mads Nielsen", "email": "mads@odense.example", "organisation": "Odense Kommune",
+        "org_level": "municipality", "municipality_code": "461",
+        "learning_goal": "Hvordan man skalerer skærmbesøg.", "topics": ["velfærdsteknologi"],
+        "host_choices": [host_in_round["id"]], "weeks": open_round["weeks"][:1], "max_km": 200,
+        "language": "da", "manager_name": "Lone Hansen", "manager_email": "lone@odense.example"})
+    assert applied.status_code == 201, applied.json
+    draft = client.post("/api/rounds", json={"name": "Kladde 2028", "weeks": ["2028-W37"]})
+    assert draft.status_code == 201, draft.json
+    with app.app_context():
+        session = db.session()
+        run = SolverRun(round_id=open_round["id"], status="done")
+        session.add(run)
+        session.flush()
+        placement = Placement(
+            round_id=open_round["id"], run_id=run.id, application_id=applied.json["id"],
+            host_id=host_in_round["id"], week=open_round["weeks"][0], rank=1, km=130,
+            deadline_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+        placement.consents = [Consent(party="visitor", email="mads@odense.example")]
+        session.add(placement)
+        session.commit()
+        consent_id = placement.consents[0].id
+    with app.test_request_context():
+        return {
+            "front": "/",
+            "apply": f"/rounds/{open_round['id']}/apply",
+            "host_form": f"/rounds/{open_round['id']}/host",
+            "round_not_open": f"/rounds/{draft.json['id']}/apply",
+            "application_link": f"/application/{make_token('application-edit', applied.json['id'])}",
+            "host_link": f"/host/{make_token('host-edit', host_in_round['id'])}",
+            "offer": f"/offers/{make_token('offer-response', consent_id)}",
+            "bad_link": f"/offers/{make_token('application-edit', consent_id)}",
+            "login": "/login",
+            "not_found": "/no-such-page",
+        }
