@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import drain
@@ -17,17 +15,6 @@ from coordinator import db
 from coordinator.models import Consent, Invitation, Placement, Round, SolverRun
 from coordinator.services import offers
 from coordinator.services.links import make_token
-from workers.context import set_app
-
-
-@pytest.fixture
-def redis_conn(app: Flask) -> Iterator[Redis]:
-    conn = Redis.from_url(app.config["REDIS_URL"])
-    conn.flushdb()
-    set_app(app)
-    yield conn
-    set_app(None)
-    conn.flushdb()
 
 
 def _published(app: Flask, client: FlaskClient, redis_conn: Redis) -> int:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
@@ -14,17 +11,6 @@ from test_solve import _close_and_match
 
 from coordinator import db
 from workers import relay
-from workers.context import set_app
-
-
-@pytest.fixture
-def redis_conn(app: Flask) -> Iterator[Redis]:
-    conn = Redis.from_url(app.config["REDIS_URL"])
-    conn.flushdb()
-    set_app(app)
-    yield conn
-    set_app(None)
-    conn.flushdb()
 
 
 def _relay_and_work(app: Flask, redis_conn: Redis) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from flask import Flask
 from redis import Redis
 from rq import Queue, SimpleWorker
@@ -16,17 +13,6 @@ from coordinator.demo import seed_demo_round
 from coordinator.models import Event, Round, RoundStatus, SolverRun
 from coordinator.services.rounds import transition_round
 from workers import relay
-from workers.context import set_app
-
-
-@pytest.fixture
-def redis_conn(app: Flask) -> Iterator[Redis]:
-    conn = Redis.from_url(app.config["REDIS_URL"])
-    conn.flushdb()
-    set_app(app)
-    yield conn
-    set_app(None)
-    conn.flushdb()
 
 
 def _close_and_match(app: Flask, *, applications: int = 30, hosts: int = 15) -> int:
