@@ -8,9 +8,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coordinator.models import Round, RoundStatus, SolverRun
+from coordinator.models import Event, Round, RoundStatus, SolverRun
 from coordinator.models._types import utcnow
 from coordinator.services.encode import decode_id
+from coordinator.services.errors import Conflict
+from coordinator.services.events import record_event
+from coordinator.services.rounds import transition_round
+
+# A run can be asked for from these states; the first two move the round to matching.
+RUN_FROM = (RoundStatus.CLOSED, RoundStatus.REVIEW, RoundStatus.MATCHING)
 
 
 def run_for_event(session: Session, round_id: int, event_id: int,
@@ -23,6 +29,31 @@ def run_for_event(session: Session, round_id: int, event_id: int,
         session.add(run)
         session.commit()
     return run
+
+
+def request_run(session: Session, round_: Round, settings: dict[str, Any],
+                actor_id: int | None) -> Event:
+    """Write the event that starts a solver run with `settings` (fixed, forbidden, objective,
+    time_limit_s); the relay enqueues it after commit. Returns the event (flushed, with an id)."""
+    if round_.status not in RUN_FROM:
+        raise Conflict(f"a round in state '{round_.status}' cannot be solved", state=round_.status)
+    if round_.status == RoundStatus.MATCHING:
+        event = record_event(session, "round.solve_requested", "round", round_.id, round_.id,
+                             settings)
+    else:
+        transition_round(session, round_, RoundStatus.MATCHING, actor_id)
+        # The transition's own event starts the run (one run per request, not two).
+        event = next(e for e in session.new
+                     if isinstance(e, Event) and e.kind == "round.matching")
+        event.payload = {**event.payload, **settings}
+    session.flush()
+    return event
+
+
+def run_for_event_id(session: Session, round_id: int, event_id: int) -> SolverRun | None:
+    """The run a request's event started, once a worker picked it up."""
+    return session.scalar(select(SolverRun).where(SolverRun.event_id == event_id,
+                                                  SolverRun.round_id == round_id))
 
 
 def record_progress(session: Session, run: SolverRun, phase: str, elapsed_s: float,
