@@ -12,7 +12,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Application factory. No I/O happens at import; everything is wired here."""
-    from coordinator import auth, cli, db, errors, health, i18n, security
+    from coordinator import access, auth, cli, db, errors, health, i18n, limits, security
     from coordinator.api import register_api
     from coordinator.config import config_from_env
     from coordinator.dashboard import register_dashboard
@@ -44,6 +44,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     security.init_app(app)
+    # Before every other before_request hook: a client over its limit costs no database work.
+    limits.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     health.init_app(app)
@@ -52,5 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     register_pages(app)
     register_dashboard(app)
+    # After every blueprint: it checks each signed-in request whose URL names a round.
+    access.init_app(app)
     cli.init_app(app)
     return app

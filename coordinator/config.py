@@ -50,6 +50,28 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+    return raw in ("1", "true", "yes", "on")
+
+
+def _rate(name: str, default: str) -> str:
+    """A Flask-Limiter limit string ("5 per minute; 20 per hour"), checked at start-up."""
+    from limits import parse_many
+
+    value = os.environ.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must look like '10 per minute; 100 per hour', "
+                          f"got {value!r}") from exc
+    return value
+
+
 def config_from_env(instance_path: Path) -> dict[str, Any]:
     """Read the process environment into Flask config keys."""
     default_db = f"sqlite:///{instance_path / 'coordinator.sqlite3'}"
@@ -76,5 +98,17 @@ def config_from_env(instance_path: Path) -> dict[str, Any]:
         "EMAIL_RETRY_BASE_SECONDS": _int("EMAIL_RETRY_BASE_SECONDS", 30, 0),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "EDIT_LINK_MAX_AGE_DAYS": _int("EDIT_LINK_MAX_AGE_DAYS", 180, 1),
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Unset: secure exactly when the public address is https (never on plain-http dev).
+        "SESSION_COOKIE_SECURE": _flag(
+            "SESSION_COOKIE_SECURE",
+            os.environ.get("PUBLIC_BASE_URL", "").strip().lower().startswith("https://")),
+        # How many reverse proxies in front of us may set X-Forwarded-For/-Proto/-Host.
+        "PROXY_COUNT": _int("PROXY_COUNT", 0, 0),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "").strip(),
+        "RATELIMIT_GENERAL": _rate("RATELIMIT_GENERAL", "300 per minute"),
+        "RATELIMIT_LOGIN_ADDRESS": _rate("RATELIMIT_LOGIN_ADDRESS", "20 per minute; 100 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT": _rate("RATELIMIT_LOGIN_ACCOUNT", "5 per minute; 20 per hour"),
+        "RATELIMIT_SUBMIT": _rate("RATELIMIT_SUBMIT", "10 per minute; 60 per hour"),
+        "RATELIMIT_LINK_POST": _rate("RATELIMIT_LINK_POST", "10 per minute; 60 per hour"),
     }

@@ -28,7 +28,7 @@ class IdConverter(IntegerConverter):
 
 def register_api(app: Flask) -> Api:
     from coordinator import webhooks
-    from coordinator.api import auth, emails, matching, public, records, rounds
+    from coordinator.api import auth, emails, matching, public, records, round_coordinators, rounds
 
     # Every route registered from here on (the API's and the pages') uses the bounded ids.
     app.url_map.converters["int"] = IdConverter
@@ -41,7 +41,7 @@ def register_api(app: Flask) -> Api:
     })
     api.register_converter(IdConverter, integerconverter2paramschema)
     for blueprint in (auth.blp, rounds.blp, records.blp, public.blp, emails.blp,
-                      matching.blp):
+                      matching.blp, round_coordinators.blp):
         # The API takes JSON only: a cross-site form cannot send application/json without a
         # CORS preflight, which we never grant, so the session cookie alone cannot be abused.
         csrf.exempt(blueprint)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from coordinator import db
+from coordinator import access, db
 from coordinator.api.blueprint import Blueprint
 from coordinator.auth import coordinator_required
 from coordinator.models import Message, UndeliverableAddress
@@ -61,7 +62,10 @@ class Emails(MethodView):
     @blp.paginate()
     @coordinator_required
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        query = select(Message).order_by(Message.id.desc())
+        # Messages of rounds the caller may not see (and, for coordinators, messages tied to no
+        # round) are left out, as if they did not exist.
+        query = access.visible_rounds(select(Message).order_by(Message.id.desc()), current_user,
+                                      Message.round_id)
         if args.get("status"):
             query = query.where(Message.status == args["status"])
         if args.get("template"):
@@ -80,7 +84,8 @@ class EmailById(MethodView):
     @coordinator_required
     def get(self, message_id: int) -> Any:
         message = db.session().get(Message, message_id)
-        if message is None:
+        if message is None or not (access.is_admin(current_user)
+                                   or access.can_see_round(current_user, message.round_id)):
             raise NotFound("message")
         return message
 
@@ -90,5 +95,10 @@ class Undeliverable(MethodView):
     @blp.response(200, UndeliverableOut(many=True))
     @coordinator_required
     def get(self) -> Any:
-        return list(db.session().scalars(
-            select(UndeliverableAddress).order_by(UndeliverableAddress.created_at.desc())))
+        query = select(UndeliverableAddress).order_by(UndeliverableAddress.created_at.desc())
+        if not access.is_admin(current_user):
+            # A coordinator sees the addresses that bounced on their own rounds' messages.
+            query = access.visible_rounds(
+                query.join(Message, Message.id == UndeliverableAddress.message_id),
+                current_user, Message.round_id)
+        return list(db.session().scalars(query))

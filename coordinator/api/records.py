@@ -7,14 +7,13 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import Select, func, select
 
-from coordinator import db
+from coordinator import access, db
 from coordinator.api.blueprint import Blueprint
 from coordinator.auth import coordinator_required
 from coordinator.models import Application, Host
 from coordinator.municipalities import municipality_by_code
 from coordinator.schemas.intake import ApplicationOut, HostOut
 from coordinator.schemas.rounds import ListArgs
-from coordinator.services.errors import NotFound
 from coordinator.services.rounds import get_round
 
 blp = Blueprint("records", __name__, url_prefix="/api",
@@ -102,10 +101,7 @@ class HostById(MethodView):
     @blp.alt_response(404, description="No such host")
     @coordinator_required
     def get(self, host_id: int) -> Any:
-        host = db.session().get(Host, host_id)
-        if host is None:
-            raise NotFound("host")
-        return host
+        return access.record_visible_or_404(Host, host_id, "host")
 
 
 @blp.route("/applications/<int:application_id>")
@@ -114,7 +110,4 @@ class ApplicationById(MethodView):
     @blp.alt_response(404, description="No such application")
     @coordinator_required
     def get(self, application_id: int) -> Any:
-        application = db.session().get(Application, application_id)
-        if application is None:
-            raise NotFound("application")
-        return application
+        return access.record_visible_or_404(Application, application_id, "application")

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from sqlalchemy import select
 
-from coordinator import db
+from coordinator import access, db
 from coordinator.api.blueprint import Blueprint
 from coordinator.api.writes import transactional
 from coordinator.auth import coordinator_required
@@ -34,7 +34,8 @@ class Rounds(MethodView):
     @blp.alt_response(401, description="Not signed in")
     @coordinator_required
     def get(self) -> Any:
-        rounds = db.session().scalars(select(Round).order_by(Round.id.desc())).all()
+        query = access.visible_rounds(select(Round).order_by(Round.id.desc()), current_user)
+        rounds = db.session().scalars(query).all()
         return [_with_counts(r) for r in rounds]
 
     @transactional

@@ -13,6 +13,7 @@ from coordinator.models.message import (
 )
 from coordinator.models.placement import Consent, Placement
 from coordinator.models.round import Round, RoundStatus
+from coordinator.models.round_access import RoundCoordinator as RoundCoordinator
 from coordinator.models.solver_run import SolverRun
 from coordinator.models.user import User
 from coordinator.models.workshop import Invitation, WorkshopSession

@@ -34,7 +34,8 @@ def test_lifecycle_with_one_audit_row_per_action(app: Flask, coordinator_client:
     created = create_round(coordinator_client, name="Runde 2027", response_days=7)
     assert created["status"] == "draft"
     assert created["counts"] == {"applications": 0, "hosts": 0, "seats": 0}
-    _grew_by_one(app, before, "rounds", "audit_log", "events")
+    # The creator is assigned to the round (coordinator.access): one round_coordinators row.
+    _grew_by_one(app, before, "rounds", "audit_log", "events", "round_coordinators")
     round_id = created["id"]
     steps = [("PATCH", "", {"name": "Runde 2027 (ny)"}, "draft", ("audit_log",)),
              ("POST", "/open", None, "open", ("audit_log", "events")),
