@@ -84,27 +84,38 @@ def _edit_form() -> tuple[dict[str, Any], str]:
     return changes, request.form.get("status", "")
 
 
+def _saved_edit(record: Host | Application, editor: Any, done: str,
+                **url_values: int) -> tuple[Any, dict[str, list[str]]]:
+    """Apply a posted edit: (redirect, {}) when stored, (None, errors) when not."""
+    round_ = round_for_view(record.round_id)
+    if request.method != "POST":
+        return None, {}
+    session = db.session()
+    changes, status = _edit_form()
+    errors = editor(session, record, round_, changes, status, actor_id())
+    if errors:
+        session.rollback()
+        return None, errors
+    session.commit()
+    flash(done)
+    return redirect(url_for(request.endpoint or "", **url_values)), {}
+
+
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 def application(application_id: int) -> ResponseReturnValue:
     record = record_for_view(Application, application_id, "application")
-    round_ = round_for_view(record.round_id)
+    saved, errors = _saved_edit(record, edit_application, gettext("The application was saved."),
+                                application_id=application_id)
+    if saved is not None:
+        return saved
     session = db.session()
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        changes, status = _edit_form()
-        errors = edit_application(session, record, round_, changes, status, actor_id())
-        if not errors:
-            session.commit()
-            flash(gettext("The application was saved."))
-            return redirect(url_for("dashboard.application", application_id=application_id))
-        session.rollback()
     hosts_by_id = {h.id: h for h in session.scalars(select(Host).where(
         Host.id.in_(record.ranked_host_ids)))}
     placements = session.scalars(select(Placement).where(
         Placement.application_id == record.id).order_by(Placement.id)).all()
     return render_template(
-        "dashboard/application.html", round_=round_, record=record, errors=errors,
-        choices=[(c.rank, hosts_by_id.get(c.host_id)) for c in record.choices],
+        "dashboard/application.html", round_=round_for_view(record.round_id), record=record,
+        errors=errors, choices=[(c.rank, hosts_by_id.get(c.host_id)) for c in record.choices],
         placements=placements, hosts_by_id={p.host_id: session.get(Host, p.host_id)
                                             for p in placements},
         status_options=_options(APPLICATION_STATUSES), place=municipality_name,
@@ -114,21 +125,15 @@ def application(application_id: int) -> ResponseReturnValue:
 @bp.route("/hosts/<int:host_id>", methods=["GET", "POST"])
 def host(host_id: int) -> ResponseReturnValue:
     record = record_for_view(Host, host_id, "host")
-    round_ = round_for_view(record.round_id)
-    session = db.session()
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        changes, status = _edit_form()
-        errors = edit_host(session, record, round_, changes, status, actor_id())
-        if not errors:
-            session.commit()
-            flash(gettext("The host was saved."))
-            return redirect(url_for("dashboard.host", host_id=host_id))
-        session.rollback()
-    ranked = session.execute(
+    saved, errors = _saved_edit(record, edit_host, gettext("The host was saved."),
+                                host_id=host_id)
+    if saved is not None:
+        return saved
+    ranked = db.session().execute(
         select(ApplicationChoice.rank, func.count()).where(ApplicationChoice.host_id == host_id)
         .group_by(ApplicationChoice.rank).order_by(ApplicationChoice.rank)).all()
     return render_template(
-        "dashboard/host.html", round_=round_, record=record, errors=errors, ranked=ranked,
-        status_options=_options(HOST_STATUSES), place=municipality_name, trail=audit_trail("host", record.id),
+        "dashboard/host.html", round_=round_for_view(record.round_id), record=record,
+        errors=errors, ranked=ranked, status_options=_options(HOST_STATUSES),
+        place=municipality_name, trail=audit_trail("host", record.id),
     ), (400 if errors else 200)
