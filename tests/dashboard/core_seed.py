@@ -36,3 +36,27 @@ def seed_records(app: Flask, round_id: int) -> dict[str, Any]:
             topics=["klima"]))
         session.commit()
         return {"hosts": [aarhus.id, odense.id], "applications": [mads.id, lise.id]}
+
+
+def seed_offers(app: Flask, round_id: int) -> dict[str, Any]:
+    """The seeded records, offered as two placements of a finished run (round in 'offers')."""
+    from coordinator.models import Round, SolverRun
+    from coordinator.services import offers
+    from coordinator.services.rounds import transition_round
+
+    ids = seed_records(app, round_id)
+    with app.app_context():
+        session = db.session()
+        round_ = session.get(Round, round_id)
+        for state in ("closed", "matching", "review"):
+            transition_round(session, round_, state, None)
+        run = SolverRun(round_id=round_id, status="done", settings={}, result={})
+        session.add(run)
+        session.flush()
+        assignments = [{"application_id": a, "host_id": h, "week": "2027-W37", "rank": 1, "km": 100}
+                       for a, h in zip(ids["applications"], ids["hosts"], strict=True)]
+        offers.offer_assignments(session, round_, run, assignments)
+        transition_round(session, round_, "offers", None)
+        session.commit()
+        ids["placements"] = [p.id for p in offers.current_placements(session, round_id)]
+    return ids
