@@ -86,9 +86,11 @@ def demo_run(random_seed: int) -> None:
 def init_app(app: Flask) -> None:
     from coordinator.cli_emails import emails_cli
     from coordinator.cli_events import events_cli
+    from coordinator.cli_privacy import privacy_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(emails_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(privacy_cli)

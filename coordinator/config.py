@@ -98,6 +98,8 @@ def config_from_env(instance_path: Path) -> dict[str, Any]:
         "EMAIL_RETRY_BASE_SECONDS": _int("EMAIL_RETRY_BASE_SECONDS", 30, 0),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "EDIT_LINK_MAX_AGE_DAYS": _int("EDIT_LINK_MAX_AGE_DAYS", 180, 1),
+        # Personal data of a round is erased this many days after the round ended.
+        "RETENTION_DAYS": _int("RETENTION_DAYS", 365, 1),
         # Unset: secure exactly when the public address is https (never on plain-http dev).
         "SESSION_COOKIE_SECURE": _flag(
             "SESSION_COOKIE_SECURE",

@@ -46,5 +46,9 @@ def register_api(app: Flask) -> Api:
         # CORS preflight, which we never grant, so the session cookie alone cannot be abused.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    from coordinator.api import privacy
+
+    csrf.exempt(privacy.blp)
+    api.register_blueprint(privacy.blp)
     webhooks.init_app(app)
     return api

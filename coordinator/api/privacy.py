@@ -1,0 +1,95 @@
+"""Subject requests: export one person's data (coordinators), erase it (admins only).
+
+The erasure takes the address in the JSON body, never in the URL, because URLs end up in
+access logs. The export is a GET (a download); the Procfile's access log format leaves
+query strings out for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+
+from coordinator import db
+from coordinator.api.blueprint import Blueprint
+from coordinator.auth import admin_required, coordinator_required
+from coordinator.schemas.common import Email
+from coordinator.services.audit import record_audit
+from coordinator.services.privacy import erase_person, export_person, subject_hash
+
+blp = Blueprint("privacy", __name__, url_prefix="/api/privacy",
+                description="Personal data: export (coordinators) and erasure (admins)")
+# Sign-in first, so an anonymous caller gets 401 before any argument is looked at.
+blp.before_request(coordinator_required(lambda: None))
+
+
+class PersonArgs(Schema):
+    email = Email(required=True, validate=validate.Length(max=254),
+                  metadata={"description": "The person's email address"})
+
+
+class ErasureOut(Schema):
+    subject = fields.String(metadata={"description": "Keyed hash of the address, not the address"})
+    applications = fields.Integer()
+    hosts = fields.Integer()
+    consents = fields.Integer()
+    messages = fields.Integer()
+    attachments = fields.Integer()
+    message_events = fields.Integer()
+    undeliverable = fields.Integer()
+    users = fields.Integer()
+    swept_cells = fields.Integer()
+    redis_values = fields.Integer()
+    audit_id = fields.Integer(allow_none=True)
+
+
+def _redis() -> Any:
+    from flask import current_app
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+@blp.route("/people/export")
+class PersonExport(MethodView):
+    @blp.arguments(PersonArgs, location="query")
+    @blp.doc(responses={"200": {
+        "description": "Every stored row that names the person, as a JSON download",
+        "content": {"application/json": {"schema": {"type": "object"}}}}})
+    @coordinator_required
+    def get(self, args: dict[str, Any]) -> Response:
+        """Export everything stored about one person (subject access request)."""
+        session = db.session()
+        data = export_person(session, args["email"], redis=_redis())
+        record_audit(session, current_user.id, "privacy.export", "person", 0, None,
+                     {"subject": subject_hash(args["email"])})
+        session.commit()
+        response = Response(json.dumps(data, ensure_ascii=False, indent=1),
+                            mimetype="application/json")
+        response.headers["Content-Disposition"] = 'attachment; filename="person-export.json"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+@blp.route("/people/erase")
+class PersonErase(MethodView):
+    # Outermost, so a coordinator hears 403 before anything about the body.
+    @admin_required
+    @blp.arguments(PersonArgs)
+    @blp.response(200, ErasureOut)
+    @blp.alt_response(403, description="Only admins may erase")
+    def post(self, args: dict[str, Any]) -> Any:
+        """Erase one person from the database and Redis (irreversible; idempotent)."""
+        session = db.session()
+        try:
+            report = erase_person(session, _redis(), args["email"], actor_id=current_user.id)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        return report.as_dict()
