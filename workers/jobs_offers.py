@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import current_app
 from redis import Redis
@@ -10,10 +11,9 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from coordinator import db
-from coordinator.models import Event, Placement, Round, RoundStatus
+from coordinator.models import Consent, Event, Placement, Round, RoundStatus
 from coordinator.models._types import utcnow
 from coordinator.services import offers
-from coordinator.services.links import external_url, make_token
 from coordinator.services.rounds import transition_round
 from workers.context import with_app_context
 
@@ -23,26 +23,42 @@ def _queue() -> Queue:
                  serializer=JSONSerializer)
 
 
+def _schedule(placement: Placement, at: dt.datetime, func: str, job_id: str) -> None:
+    # RQ compares scheduled times as UTC timestamps; an aware datetime keeps that exact.
+    _queue().enqueue_at(at.astimezone(dt.UTC), func, placement.id, job_id=job_id)
+
+
 @with_app_context
 def schedule_deadlines(event_id: int) -> str:
-    """Reminder 48 h before the deadline and expiry at it (timezone-aware UTC)."""
+    """Reminder 48 h before the deadline and expiry at it (timezone-aware UTC).
+
+    Deterministic job ids: scheduling again (a repeated event) replaces, never doubles.
+    """
     event = db.session().get(Event, event_id)
     placement = db.session().get(Placement, event.subject_id) if event else None
     if placement is None or placement.status != "offered":
         return "nothing to schedule"
-    queue = _queue()
     remind_at = placement.deadline_at - offers.REMINDER_BEFORE
     if remind_at > utcnow():
-        queue.enqueue_at(remind_at.astimezone(dt.UTC), "workers.jobs_offers.remind_placement",
-                         placement.id, job_id=f"remind-{placement.id}")
-    queue.enqueue_at(placement.deadline_at.astimezone(dt.UTC),
-                     "workers.jobs_offers.expire_placement", placement.id,
-                     job_id=f"expire-{placement.id}")
+        _schedule(placement, remind_at, "workers.jobs_offers.remind_placement",
+                  f"remind-{placement.id}")
+    _schedule(placement, placement.deadline_at, "workers.jobs_offers.expire_placement",
+              f"expire-{placement.id}")
     return "scheduled"
+
+
+def _recipient(session: Any, placement: Placement, consent: Consent) -> tuple[str, str]:
+    """(name, language) of the party behind a consent."""
+    app, host = offers._people(session, placement)
+    if consent.party == "host":
+        return host.contact_name, host.language
+    return (app.name if consent.party == "visitor" else app.manager_name), app.language
 
 
 @with_app_context
 def remind_placement(placement_id: int) -> int:
+    """Remind every party that has not answered; the host once per group. Sends once: the
+    dedup keys make a repeated job queue nothing new."""
     session = db.session()
     placement = session.get(Placement, placement_id)
     if placement is None or placement.status != "offered":
@@ -52,13 +68,18 @@ def remind_placement(placement_id: int) -> int:
     for consent in placement.consents:
         if consent.status != "pending":
             continue
-        url = external_url(f"/offers/{make_token('offer-response', consent.id)}")
+        key = f"remind-{consent.id}"
+        if consent.party == "host":
+            first = offers.host_group(session, placement)[0]
+            consent = offers.host_consent(session, first)
+            key = f"remind-host-{first.run_id}-{first.host_id}-{first.week or ''}"
+        name, language = _recipient(session, placement, consent)
         offers.queue_and_announce(
-            session, round_id=round_.id, template="deadline_reminder",
-            language="da", recipient=consent.email, dedup_key=f"remind-{consent.id}",
-            context={"name": consent.email, "round_name": round_.name,
+            session, round_id=round_.id, template="deadline_reminder", language=language,
+            recipient=consent.email, dedup_key=key,
+            context={"name": name, "round_name": round_.name,
                      "respond_by": placement.deadline_at.strftime("%Y-%m-%d %H:%M UTC"),
-                     "respond_url": url})
+                     "respond_url": offers.offer_url(consent.id)})
         sent += 1
     session.commit()
     return sent
@@ -66,9 +87,15 @@ def remind_placement(placement_id: int) -> int:
 
 @with_app_context
 def expire_placement(placement_id: int) -> bool:
+    """At the deadline an unanswered placement expires (a decline: the re-solve follows)."""
     session = db.session()
     expired = offers.expire_placement(session, placement_id)
     session.commit()
+    placement = session.get(Placement, placement_id)
+    if not expired and placement is not None and placement.status == "offered":
+        # Ran early (the scheduler's clock ahead of the database's): come back at the deadline.
+        _schedule(placement, placement.deadline_at, "workers.jobs_offers.expire_placement",
+                  f"expire-{placement.id}-{int(utcnow().timestamp())}")
     return expired
 
 
@@ -91,12 +118,14 @@ def confirm_if_final(event_id: int) -> str:
     for placement in offers.current_placements(session, round_.id):
         if placement.status == "accepted":
             app, host = offers._people(session, placement)
-            for email, name, lang in ((app.email, app.name, app.language),
-                                      (host.contact_email, host.contact_name, host.language)):
+            # The host hears once per group (host and week), the visitor once.
+            for email, name, lang, key in (
+                    (app.email, app.name, app.language, f"confirmed-{placement.id}-visitor"),
+                    (host.contact_email, host.contact_name, host.language,
+                     f"confirmed-{round_.id}-host-{host.id}-{placement.week or ''}")):
                 offers.queue_and_announce(
                     session, round_id=round_.id, template="placement_confirmed",
-                    language=lang, recipient=email,
-                    dedup_key=f"confirmed-{placement.id}-{email}",
+                    language=lang, recipient=email, dedup_key=key,
                     context={"name": name, "week": placement.week or "",
                              "host_organisation": host.organisation,
                              "innovation_title": host.innovation_title,

@@ -7,18 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from coordinator import db
-from coordinator.models import (
-    Application,
-    Event,
-    Host,
-    Invitation,
-    Placement,
-    Round,
-    RoundStatus,
-    WorkshopSession,
-)
-from coordinator.services import offers, workshops
-from coordinator.services.links import external_url
+from coordinator.models import Event, Invitation, Round, RoundStatus
+from coordinator.services import invitations, rsvp, workshops
 from workers.context import with_app_context
 
 
@@ -37,20 +27,18 @@ def schedule_workshops(event_id: int) -> dict[str, Any]:
 
 def _invite(session: Any, round_: Round) -> None:
     for invitation in session.scalars(select(Invitation).where(
-            Invitation.round_id == round_.id)):
-        ws = session.get(WorkshopSession, invitation.session_id)
-        host = session.get(Host, invitation.host_id)
-        people = [(host.contact_email, host.contact_name, host.language)]
-        for placement in session.scalars(select(Placement).where(
-                Placement.round_id == round_.id, Placement.host_id == host.id,
-                Placement.week == invitation.week, Placement.status == "accepted")):
-            app = session.get(Application, placement.application_id)
-            people.append((app.email, app.name, app.language))
-        for email, name, language in people:
-            offers.queue_and_announce(
-                session, round_id=round_.id, template="workshop_invitation",
-                language=language, recipient=email,
-                dedup_key=f"invite-{invitation.id}-{email}",
-                context={"name": name, "kind": ws.kind, "date": ws.date.isoformat(),
-                         "start_time": "10:00", "end_time": "15:00", "venue": ws.venue,
-                         "rsvp_url": external_url("/")})
+            Invitation.round_id == round_.id).order_by(Invitation.id)):
+        invitations.send_notice(session, round_, invitation, "invited")
+
+
+@with_app_context
+def reschedule_group(event_id: int) -> dict[str, Any]:
+    """After an "I can't" RSVP: move that group only. The round row is held for the whole
+    job, so two re-schedules of one round run one after the other and see each other's seats."""
+    session = db.session()
+    event = session.get(Event, event_id)
+    if event is None:
+        return {"skipped": "no event"}
+    outcome = rsvp.reschedule_group(session, event.subject_id)
+    session.commit()
+    return outcome

@@ -38,6 +38,7 @@ ROUTES: dict[str, Route] = {
                              SOLVE_JOB_TIMEOUT_S),
     "round.solve_requested": Route("solve", "workers.jobs_round.solve_round",
                                    SOLVE_JOB_TIMEOUT_S),
+    "invitation.declined": Route("solve", "workers.jobs_workshops.reschedule_group"),
 }
 
 

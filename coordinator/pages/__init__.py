@@ -14,3 +14,6 @@ def register_pages(app: Flask) -> None:
     from coordinator.pages.offers import bp as offers_bp
 
     app.register_blueprint(offers_bp)
+    from coordinator.pages.rsvp import bp as rsvp_bp
+
+    app.register_blueprint(rsvp_bp)

@@ -45,7 +45,11 @@ def _page(token: str, consent: Consent, outcome: str | None = None,
         "token": token, "consent": consent, "placement": placement, "outcome": outcome,
         "application": session.get(Application, placement.application_id),
         "host": session.get(Host, placement.host_id),
-        "round": session.get(Round, placement.round_id)}
+        "round": session.get(Round, placement.round_id),
+        # A host answers for the whole group offered together; it sees every visitor in it.
+        "visitors": [session.get(Application, p.application_id)
+                     for p in (offers.host_group(session, placement)
+                               if consent.party == "host" else [placement])]}
     return render_template("offers/respond.html", **context), status
 
 

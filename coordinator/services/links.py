@@ -25,12 +25,26 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"link:{purpose}")
 
 
-def make_token(purpose: str, object_id: int) -> str:
-    return _serializer(purpose).dumps({"id": object_id})
+def make_token(purpose: str, object_id: int, person: str | None = None) -> str:
+    """``person`` names who the link is for when one object has several (an invitation)."""
+    data: dict[str, object] = {"id": object_id}
+    if person is not None:
+        data["p"] = person
+    return _serializer(purpose).dumps(data)
+
+
+def read_person_token(purpose: str, token: str, max_age_s: int | None = None) -> tuple[int, str]:
+    """(object id, person) inside a valid token made with ``person``, or LinkError."""
+    return _load(purpose, token, max_age_s, with_person=True)  # type: ignore[return-value]
 
 
 def read_token(purpose: str, token: str, max_age_s: int | None = None) -> int:
     """The object id inside a valid token, or LinkError."""
+    return _load(purpose, token, max_age_s, with_person=False)  # type: ignore[return-value]
+
+
+def _load(purpose: str, token: str, max_age_s: int | None,
+          with_person: bool) -> int | tuple[int, str]:
     if max_age_s is None:
         max_age_s = current_app.config["EDIT_LINK_MAX_AGE_DAYS"] * 86400
     try:
@@ -41,7 +55,11 @@ def read_token(purpose: str, token: str, max_age_s: int | None = None) -> int:
         raise LinkError("this link is not valid") from exc
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         raise LinkError("this link is not valid")
-    return data["id"]
+    if not with_person:
+        return data["id"]
+    if not isinstance(data.get("p"), str):
+        raise LinkError("this link is not valid")
+    return data["id"], data["p"]
 
 
 def external_url(path: str) -> str:

@@ -45,6 +45,9 @@ def queue_and_announce(session: Session, round_id: int, **kwargs: Any) -> None:
 
 def publish_run(session: Session, round_: Round, run_id: int, actor_id: int | None) -> int:
     """Offer every placement of the round's latest finished run; returns how many."""
+    # Two coordinators publishing at once: the second waits here for the first to commit,
+    # then finds the round in 'offers' (a 409), instead of offering the run a second time.
+    session.refresh(round_, with_for_update=True)
     if round_.status != RoundStatus.REVIEW:
         raise Conflict(f"a round in state '{round_.status}' cannot be published",
                        state=round_.status)
@@ -63,8 +66,10 @@ def publish_run(session: Session, round_: Round, run_id: int, actor_id: int | No
 
 def offer_assignments(session: Session, round_: Round, run: SolverRun,
                       assignments: list[dict[str, Any]]) -> int:
+    """Offer ``assignments`` as placements: visitor and manager each get their own offer, the
+    host one offer per placement group (all its visitors of one week together)."""
     deadline = utcnow() + dt.timedelta(days=round_.response_days or 5)
-    count = 0
+    groups: dict[tuple[int, str | None], list[Placement]] = {}
     for item in assignments:
         placement = Placement(round_id=round_.id, run_id=run.id,
                               application_id=item["application_id"], host_id=item["host_id"],
@@ -74,8 +79,10 @@ def offer_assignments(session: Session, round_: Round, run: SolverRun,
         session.flush()
         send_offer(session, round_, placement)
         record_event(session, "placement.offered", "placement", placement.id, round_.id)
-        count += 1
-    return count
+        groups.setdefault((placement.host_id, placement.week), []).append(placement)
+    for group in groups.values():
+        send_host_offer(session, round_, group)
+    return sum(len(group) for group in groups.values())
 
 
 def _people(session: Session, placement: Placement) -> tuple[Application, Host]:
@@ -83,37 +90,100 @@ def _people(session: Session, placement: Placement) -> tuple[Application, Host]:
             session.get(Host, placement.host_id))
 
 
+def _respond_by(placement: Placement) -> str:
+    return placement.deadline_at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def offer_url(consent_id: int) -> str:
+    return external_url(f"/offers/{make_token('offer-response', consent_id)}")
+
+
 def send_offer(session: Session, round_: Round, placement: Placement) -> None:
+    """The visitor's and the manager's offers, and the host's consent row (its email goes
+    out once per group, see ``send_host_offer``)."""
     app, host = _people(session, placement)
-    respond_by = placement.deadline_at.strftime("%Y-%m-%d %H:%M UTC")
-    recipients = {"host": (host.contact_email, host.contact_name, host.language),
-                  "visitor": (app.email, app.name, app.language),
-                  "manager": (app.manager_email, app.manager_name, app.language)}
-    for party, (email, name, language) in recipients.items():
+    session.add(Consent(placement_id=placement.id, party="host", email=host.contact_email,
+                        status="pending"))
+    recipients = {"visitor": (app.email, app.name), "manager": (app.manager_email,
+                                                                app.manager_name)}
+    for party, (email, name) in recipients.items():
         consent = Consent(placement_id=placement.id, party=party, email=email,
                           status="pending")
         session.add(consent)
         session.flush()
-        url = external_url(f"/offers/{make_token('offer-response', consent.id)}")
+        url = offer_url(consent.id)
         queue_and_announce(
-            session, round_.id, template=OFFER_TEMPLATES[party], language=language, recipient=email,
-            dedup_key=f"offer-{consent.id}",
+            session, round_.id, template=OFFER_TEMPLATES[party], language=app.language,
+            recipient=email, dedup_key=f"offer-{consent.id}",
             context={"name": name, "round_name": round_.name, "week": placement.week or "",
                      "visitors": [{"name": app.name, "organisation": app.organisation}],
                      "visitor_name": app.name, "visit_days": host.visit_days,
                      "host_organisation": host.organisation,
                      "innovation_title": host.innovation_title,
                      "municipality": host.municipality_code or "",
-                     "respond_by": respond_by, "accept_url": url, "decline_url": url})
+                     "respond_by": _respond_by(placement), "accept_url": url,
+                     "decline_url": url})
+    session.flush()
+
+
+def host_group(session: Session, placement: Placement) -> list[Placement]:
+    """The placements offered to one host together: same run (batch), host and week."""
+    return list(session.scalars(select(Placement).where(
+        Placement.run_id == placement.run_id, Placement.host_id == placement.host_id,
+        Placement.week.is_(None) if placement.week is None else Placement.week == placement.week)
+        .order_by(Placement.id)))
+
+
+def host_consent(session: Session, placement: Placement) -> Consent:
+    return session.scalars(select(Consent).where(Consent.placement_id == placement.id,
+                                                 Consent.party == "host")).one()
+
+
+def send_host_offer(session: Session, round_: Round, group: list[Placement]) -> None:
+    """One email to the host for the whole group; its link answers for every visitor in it."""
+    first = group[0]
+    host = session.get(Host, first.host_id)
+    visitors = [session.get(Application, p.application_id) for p in group]
+    url = offer_url(host_consent(session, first).id)
+    queue_and_announce(
+        session, round_.id, template=OFFER_TEMPLATES["host"], language=host.language,
+        recipient=host.contact_email,
+        dedup_key=f"offer-host-{first.run_id}-{host.id}-{first.week or ''}",
+        context={"name": host.contact_name, "round_name": round_.name,
+                 "week": first.week or "", "visit_days": host.visit_days,
+                 "visitors": [{"name": a.name, "organisation": a.organisation}
+                              for a in visitors],
+                 "respond_by": _respond_by(first), "accept_url": url, "decline_url": url})
+
+
+def consents_answered_together(session: Session, consent: Consent) -> list[Consent]:
+    """A host answers for its whole group; a visitor or manager for their own placement."""
+    if consent.party != "host":
+        return [consent]
+    return [host_consent(session, p) for p in host_group(session, consent.placement)]
 
 
 def respond(session: Session, consent: Consent, accept: bool) -> str:
-    """Record one party's answer: 'recorded', 'already recorded' or 'no longer open'."""
-    placement = session.get(Placement, consent.placement_id, with_for_update=True)
+    """Record an answer: 'recorded', 'already recorded' or 'no longer open'.
+
+    A host's answer covers every still-open placement of its group.
+    """
+    session.get(Placement, consent.placement_id, with_for_update=True)
+    session.refresh(consent)
     if consent.status != "pending":
         return "already recorded"
-    if placement.status != "offered" or placement.deadline_at <= utcnow():
-        return "no longer open"
+    recorded = 0
+    for member in consents_answered_together(session, consent):
+        placement = session.get(Placement, member.placement_id, with_for_update=True)
+        if member.status != "pending" or placement.status != "offered" \
+                or placement.deadline_at <= utcnow():
+            continue
+        _record(session, member, placement, accept)
+        recorded += 1
+    return "recorded" if recorded else "no longer open"
+
+
+def _record(session: Session, consent: Consent, placement: Placement, accept: bool) -> None:
     consent.status = "accepted" if accept else "declined"
     consent.responded_at = utcnow()
     record_audit(session, None, f"consent.{consent.status}", "consent", consent.id,
@@ -122,7 +192,6 @@ def respond(session: Session, consent: Consent, accept: bool) -> str:
         decide(session, placement, "declined")
     elif all(c.status == "accepted" for c in placement.consents):
         decide(session, placement, "accepted")
-    return "recorded"
 
 
 def decide(session: Session, placement: Placement, status: str) -> None:
