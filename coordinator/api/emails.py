@@ -9,12 +9,11 @@ from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from coordinator import access, db
+from coordinator import db
 from coordinator.api.blueprint import Blueprint
 from coordinator.auth import coordinator_required
-from coordinator.models import Message, UndeliverableAddress
 from coordinator.models.message import MESSAGE_STATUSES
-from coordinator.services.errors import NotFound
+from coordinator.services import outbox
 
 blp = Blueprint("emails", __name__, url_prefix="/api/emails",
                 description="Email messages and undeliverable addresses (coordinators only)")
@@ -62,14 +61,7 @@ class Emails(MethodView):
     @blp.paginate()
     @coordinator_required
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        # Messages of rounds the caller may not see (and, for coordinators, messages tied to no
-        # round) are left out, as if they did not exist.
-        query = access.visible_rounds(select(Message).order_by(Message.id.desc()), current_user,
-                                      Message.round_id)
-        if args.get("status"):
-            query = query.where(Message.status == args["status"])
-        if args.get("template"):
-            query = query.where(Message.template == args["template"])
+        query = outbox.messages_query(current_user, args.get("status"), args.get("template"))
         session = db.session()
         pagination_parameters.item_count = session.scalar(
             select(func.count()).select_from(query.subquery()))
@@ -83,11 +75,7 @@ class EmailById(MethodView):
     @blp.alt_response(404, description="No such message")
     @coordinator_required
     def get(self, message_id: int) -> Any:
-        message = db.session().get(Message, message_id)
-        if message is None or not (access.is_admin(current_user)
-                                   or access.can_see_round(current_user, message.round_id)):
-            raise NotFound("message")
-        return message
+        return outbox.visible_message(db.session(), current_user, message_id)
 
 
 @blp.route("/undeliverable")
@@ -95,10 +83,4 @@ class Undeliverable(MethodView):
     @blp.response(200, UndeliverableOut(many=True))
     @coordinator_required
     def get(self) -> Any:
-        query = select(UndeliverableAddress).order_by(UndeliverableAddress.created_at.desc())
-        if not access.is_admin(current_user):
-            # A coordinator sees the addresses that bounced on their own rounds' messages.
-            query = access.visible_rounds(
-                query.join(Message, Message.id == UndeliverableAddress.message_id),
-                current_user, Message.round_id)
-        return list(db.session().scalars(query))
+        return list(db.session().scalars(outbox.undeliverable_query(current_user)))
