@@ -187,6 +187,8 @@ def round_demo(round_id: int) -> ResponseReturnValue:
     size = request.values.get("size", "small")
     if size not in DEMO_SIZES:
         abort(400, description=gettext("Choose the size of the demo data."))
+    if round_.status not in IMPORTABLE or not round_is_empty(db.session(), round_id):
+        raise Conflict(gettext("Demo data can only go into an empty draft or open round."))
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render_template("dashboard/round_demo.html", round_=round_, size=size,
                                sizes=DEMO_SIZES)
