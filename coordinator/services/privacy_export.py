@@ -38,7 +38,8 @@ def export_person(session: Session, email: str, redis: Redis | None = None) -> d
     invitations = _invitations(session, host_ids, placements, app_ids)
     objects = {"application": app_ids | {a.id for a in person.manager_apps},
                "host": host_ids, "placement": placement_ids,
-               "consent": {c.id for c in person.consents}, "message": message_ids}
+               "consent": {c.id for c in person.consents}, "message": message_ids,
+               "invitation": {i.id for i in invitations}}
     export = {
         "subject": {"email": person.email},
         "generated_at": dt.datetime.now(dt.UTC).isoformat(),

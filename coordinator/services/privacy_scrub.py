@@ -126,25 +126,25 @@ def sweep_tables(session: Session, needles: Needles,
         return 0
     changed = 0
     for table in tables or Base.metadata.sorted_tables:
-        if "id" not in table.columns:
-            continue
+        keys = list(table.primary_key.columns)
         unique = _unique_columns(table)
         for column in _searchable_columns(table):
             condition = _candidate_filter(column, needles)
-            query = select(table.c.id, column)
+            query = select(*keys, column)
             if condition is not None:
                 query = query.where(condition)
-            for row_id, value in session.execute(query).all():
+            for *key, value in session.execute(query).all():
                 # A unique column gets a replacement of its own per row, so two erased
                 # values never collide.
-                replacement = f"erased{row_id}" if column.name in unique else PLACEHOLDER
+                label = "-".join(str(k) for k in key)
+                replacement = f"erased{label}" if column.name in unique else PLACEHOLDER
                 new = scrub(value, pattern, replacement)
                 if new == value:
                     continue
                 length = getattr(column.type, "length", None)
                 if isinstance(new, str) and length:
                     new = new[:length]
-                session.execute(update(table).where(table.c.id == row_id)
+                session.execute(update(table).where(*(k == v for k, v in zip(keys, key, strict=True)))
                                 .values({column.name: new}))
                 changed += 1
     return changed
