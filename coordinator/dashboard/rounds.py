@@ -26,6 +26,7 @@ from coordinator.dashboard.helpers import (
     form_errors,
     integer_or_text,
     round_for_view,
+    state_label,
     visible_only,
 )
 from coordinator.models import Application, Placement, Round, RoundStatus
@@ -169,7 +170,7 @@ def round_transition(round_id: int, to_status: str) -> ResponseReturnValue:
         abort(404)
     if (round_.status, to_status) not in MANUAL_MOVES:
         raise Conflict(gettext("A round in state “%(state)s” cannot be moved to “%(to)s” here.",
-                               state=round_.status, to=to_status))
+                               state=state_label(round_.status), to=state_label(to_status)))
     irreversible = is_irreversible(round_.status, to_status)
     if request.method == "GET" or (irreversible and request.form.get("confirm") != "yes"):
         return render_template("dashboard/round_confirm.html", round_=round_, to=to_status,
@@ -177,7 +178,7 @@ def round_transition(round_id: int, to_status: str) -> ResponseReturnValue:
     session = db.session()
     round_service.transition_round(session, round_, to_status, actor_id())
     session.commit()
-    flash(gettext("The round is now “%(state)s”.", state=to_status))
+    flash(gettext("The round is now “%(state)s”.", state=state_label(to_status)))
     return redirect(url_for("dashboard.round", round_id=round_id))
 
 

@@ -1,0 +1,66 @@
+"""The rounds pages in Chromium: sign in, create a round, open it (with its confirmation
+step), import the demo data and see the counts on the round's overview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from coordinator import db
+from coordinator.models import Application, Round
+
+pytestmark = pytest.mark.browser
+
+
+def test_create_open_and_fill_a_round(app: Flask, live_server: str, browser: Any,
+                                      coordinator_user: dict[str, Any],
+                                      screenshot_dir: Path) -> None:
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server}/coordinator/")
+    assert "/login" in page.url  # the dashboard needs a signed-in coordinator
+    page.locator("#email").fill(coordinator_user["email"])
+    page.locator("#password").fill(coordinator_user["password"])
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(f"{live_server}/coordinator/")
+    assert page.get_by_role("heading", name="Runder").is_visible()
+
+    page.get_by_role("link", name="Opret en runde").click()
+    page.get_by_role("button", name="Gem").click()  # empty: the form again, fields named
+    summary = page.get_by_role("alert")
+    assert summary.is_visible() and "Navn" in summary.inner_text()
+    page.get_by_label("Navn").fill("Innovationspraktik 2027")
+    page.get_by_label("Uger").fill("2027-W37, 2027-W38")
+    page.get_by_role("button", name="Gem").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Innovationspraktik 2027").is_visible()
+    assert "kladde" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Flyt til “åben” …").click()
+    assert page.get_by_text("Dette skridt kan ikke fortrydes.").is_visible()
+    page.get_by_role("button", name="Ja, flyt til “åben”").click()
+    page.wait_for_load_state()
+    assert "Runden har nu status “åben”." in page.get_by_role("status").inner_text()
+
+    page.get_by_label("Størrelse").select_option("small")
+    page.get_by_role("button", name="Importér demodata …").click()
+    page.get_by_role("button", name="Ja, importér demodata").click()
+    page.wait_for_load_state()
+    counts = page.locator("ul.counts").inner_text()
+    assert "24" in counts and "ansøgninger" in counts and "12" in counts
+    page.screenshot(path=str(screenshot_dir / "dashboard-round.da.png"), full_page=True)
+
+    page.get_by_role("navigation", name="Runde: Innovationspraktik 2027").get_by_role(
+        "link", name="Ansøgninger").click()
+    assert page.get_by_role("table").locator("tbody tr").count() == 24
+    page.screenshot(path=str(screenshot_dir / "dashboard-applications.da.png"), full_page=True)
+    context.close()
+    with app.app_context():
+        round_id = db.session().scalar(select(Round.id))
+        assert db.session().scalar(select(func.count()).select_from(Application).where(
+            Application.round_id == round_id)) == 24
