@@ -25,7 +25,7 @@ csrf = CSRFProtect()
 
 SWAGGER_CDN = "https://cdn.jsdelivr.net"
 SWAGGER_ENDPOINTS = frozenset({"api-docs.openapi_swagger_ui"})
-TOKEN_PATH_PREFIXES = ("/application/", "/host/", "/offers/")
+TOKEN_PATH_PREFIXES = ("/application/", "/host/", "/offers/", "/rsvp/")
 HSTS = "max-age=31536000; includeSubDomains"
 
 
