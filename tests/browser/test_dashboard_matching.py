@@ -96,7 +96,7 @@ def test_matching_round_trip_in_chromium(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server}/login")
+    page.goto(f"{live_server}/login?lang=en")
     page.fill("#email", coordinator_user["email"])
     page.fill("#password", coordinator_user["password"])
     page.get_by_role("button", name=re.compile("Sign in|Log ind")).click()

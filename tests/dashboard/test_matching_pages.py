@@ -36,6 +36,13 @@ def redis_conn(app: Flask) -> Iterator[Redis]:
     conn.close()
 
 
+@pytest.fixture
+def coordinator_client(coordinator_client: FlaskClient) -> FlaskClient:
+    """The signed-in coordinator, reading the pages in English (the tests' language)."""
+    coordinator_client.get("/?lang=en")
+    return coordinator_client
+
+
 def work(app: Flask, redis_conn: Redis) -> None:
     """Relay the undispatched events, then run the queued jobs to the end."""
     with app.app_context():

