@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export FLASK_APP := coordinator:create_app
 
-.PHONY: setup services migrate demo test test-fast lint up clean
+.PHONY: setup services migrate demo test test-fast lint scan up clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -38,6 +38,13 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# Medium findings are printed for review; a high one fails. pip-audit fails on a known
+# vulnerability, not on an unreachable vulnerability service (see .ci/audit_dependencies.py).
+scan: setup
+	$(BIN)/bandit -r coordinator workers solver -q --severity-level medium --exit-zero
+	$(BIN)/bandit -r coordinator workers solver -q --severity-level high
+	$(BIN)/python .ci/audit_dependencies.py
 
 up: setup services migrate
 	$(BIN)/honcho start web worker relay
