@@ -3,18 +3,28 @@
 RQ's default worker forks a work horse per job; a pooled database connection inherited
 across a fork would be shared by two processes, so the child drops the parent's pool
 (without closing the parent's sockets) right after the fork.
+
+A job that loses its database connection (PostgreSQL restarting) is run again in the same
+process after a short pause: jobs are idempotent, and RQ's own retries follow one another
+too quickly to outlast a restart.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+log = logging.getLogger(__name__)
+# Pauses before each new try after a lost database connection (about 15 s in all).
+DB_RETRY_PAUSES_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 _app: Flask | None = None
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,11 +64,37 @@ def with_app_context(job: F) -> F:
 
     @wraps(job)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from flask import has_app_context
-
-        if has_app_context():
-            return job(*args, **kwargs)
-        with app_context():
-            return job(*args, **kwargs)
+        for pause in (*DB_RETRY_PAUSES_S, None):
+            try:
+                return _run_in_app_context(job, *args, **kwargs)
+            except DBAPIError as exc:
+                if pause is None or not _connection_lost(exc):
+                    raise
+                log.warning("%s: database connection lost (%s), again in %.1fs",
+                            job.__name__, type(exc.orig).__name__, pause)
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
     return wrapper  # type: ignore[return-value]
+
+
+def _run_in_app_context(job: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    from flask import has_app_context
+
+    from coordinator import db
+
+    if not has_app_context():
+        with app_context():
+            return job(*args, **kwargs)
+    try:
+        return job(*args, **kwargs)
+    except DBAPIError:
+        db.session().rollback()  # the caller's session stays usable for the next try
+        raise
+
+
+def _connection_lost(exc: DBAPIError) -> bool:
+    """A dropped or refused server connection; SQLite's errors are not that (a file)."""
+    if exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError) and type(exc.orig).__module__ != "sqlite3"

@@ -24,7 +24,8 @@ def drain(app: Flask, redis_conn: Redis, passes: int = 30) -> int:
         # A fresh app context each time: the jobs get their own session, not the caller's.
         with app.app_context():
             sent = relay.relay_once(db.session(), redis_conn, limit=1000)
-        if not sent and not any(q.count for q in queues):
+            swept = relay.sweep_messages(db.session(), redis_conn)
+        if not sent and not swept and not any(q.count for q in queues):
             return done
         done += sum(q.count for q in queues)
         with app.app_context():

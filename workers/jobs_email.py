@@ -44,6 +44,11 @@ def _claimable(now: dt.datetime) -> Any:
                and_(Message.status == "sending", Message.claimed_at < now - lease))
 
 
+def due_messages_exist(session: Session) -> bool:
+    """Whether any row waits for a sender (the relay's sweep asks this every pass)."""
+    return session.scalar(select(Message.id).where(_claimable(utcnow())).limit(1)) is not None
+
+
 def _claim_values(now: dt.datetime) -> dict[str, Any]:
     # Reclaiming a stale "sending" row: the dead worker may have sent it already.
     stale = case((Message.status == "sending", True), else_=Message.possible_duplicate)

@@ -5,6 +5,9 @@ in the same transaction that claimed it; a relay that crashes in between leaves 
 undispatched and the next pass enqueues it again (same job id, so no duplicate).
 ``sweep`` re-dispatches rows whose job vanished from Redis (a restart without
 persistence); the handlers are idempotent, so running one again changes nothing more.
+The long-running relay notices such a restart itself (its marker key is gone) and sweeps,
+and it hands due messages (intake mail has no event; a retry whose scheduled job was lost;
+a row left in ``sending`` by a killed worker) to one ``send_pending`` job.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ import logging
 import time
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from coordinator import db
@@ -27,6 +32,9 @@ from workers.routing import job_args_for, job_id_for, route_for
 
 log = logging.getLogger(__name__)
 BATCH = 100
+# Present while Redis keeps its data; gone after a restart without persistence.
+ALIVE_KEY = "coordinator:relay:alive"
+EMAIL_SWEEP_JOB_ID = "email-sweep"
 
 
 def enqueue_event(redis: Redis, event: Event) -> str | None:
@@ -91,10 +99,54 @@ def sweep(session: Session, redis: Redis, kinds: tuple[str, ...] | None = None) 
     return len(lost)
 
 
+def redis_lost_its_data(redis: Redis) -> bool:
+    """True on the first call and after every Redis restart that emptied it."""
+    return bool(redis.set(ALIVE_KEY, "1", nx=True))
+
+
+def sweep_messages(session: Session, redis: Redis) -> bool:
+    """Enqueue one ``send_pending`` job when a message is due and none is on its way."""
+    from workers.jobs_email import due_messages_exist
+
+    due = due_messages_exist(session)
+    session.commit()
+    if not due:
+        return False
+    try:
+        job = Job.fetch(EMAIL_SWEEP_JOB_ID, connection=redis, serializer=JSONSerializer)
+        if job.get_status(refresh=False) in ("queued", "started", "scheduled", "deferred"):
+            return False
+    except NoSuchJobError:
+        pass
+    Queue("email", connection=redis, serializer=JSONSerializer).enqueue(
+        "workers.jobs_email.send_pending", job_id=EMAIL_SWEEP_JOB_ID, job_timeout=600,
+        result_ttl=600, failure_ttl=7 * 86400)
+    return True
+
+
+def relay_pass(session: Session, redis: Redis) -> int:
+    """One pass of the long-running relay: recover after a lost Redis, relay, sweep mail."""
+    if redis_lost_its_data(redis):
+        swept = sweep(session, redis)
+        if swept:
+            log.warning("Redis came back empty: %d events go out again", swept)
+    sent = relay_once(session, redis)
+    sweep_messages(session, redis)
+    return sent
+
+
 def run_relay(session: Session, redis: Redis, *, once: bool = False,
               interval_s: float = 1.0) -> None:
     while True:
-        sent = relay_once(session, redis)
+        try:
+            sent = relay_pass(session, redis)
+        except (RedisError, DBAPIError) as exc:
+            # Redis or the database is restarting: nothing was marked, the next pass retries.
+            session.rollback()
+            if once:
+                raise
+            log.warning("relay pass failed (%s), retrying", type(exc).__name__)
+            sent = 0
         if sent:
             log.info("relayed %d events", sent)
         if once:

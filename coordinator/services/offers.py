@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coordinator.models import (
@@ -47,7 +47,11 @@ def publish_run(session: Session, round_: Round, run_id: int, actor_id: int | No
     """Offer every placement of the round's latest finished run; returns how many."""
     # Two coordinators publishing at once: the second waits here for the first to commit,
     # then finds the round in 'offers' (a 409), instead of offering the run a second time.
-    session.refresh(round_, with_for_update=True)
+    # A no-op UPDATE takes the row's write lock on PostgreSQL and SQLite alike (SQLite has
+    # no FOR UPDATE; its write lock is what serialises writers there).
+    session.execute(update(Round).where(Round.id == round_.id).values(status=Round.status)
+                    .execution_options(synchronize_session=False))
+    session.refresh(round_)
     if round_.status != RoundStatus.REVIEW:
         raise Conflict(f"a round in state '{round_.status}' cannot be published",
                        state=round_.status)
