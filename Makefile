@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export FLASK_APP := coordinator:create_app
 
-.PHONY: setup services migrate demo test test-fast lint scan up clean
+.PHONY: setup services migrate demo test test-fast faults lint scan up clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -35,6 +35,11 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -m "not slow and not browser"
+
+# Workers killed, Redis and PostgreSQL restarted, SendGrid failing (also part of `make test`).
+faults: setup
+	@scripts/ensure_services.sh redis postgres
+	$(BIN)/pytest tests/faults
 
 lint: setup
 	$(BIN)/ruff check .
