@@ -157,7 +157,9 @@ def matching_progress(round_id: int) -> ResponseReturnValue:
             abort(404)
     else:
         abort(400, description="give event or run")
-    return jsonify(progress_info(run))
+    response = jsonify(progress_info(run))
+    response.headers["Cache-Control"] = "no-store"  # polled every second: always fresh
+    return response
 
 
 def progress_info(run: SolverRun | None) -> dict[str, Any]:

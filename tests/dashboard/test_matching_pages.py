@@ -242,6 +242,10 @@ def test_publish_needs_confirmation_and_the_latest_run(
         assert len(session.scalars(select(Placement)).all()) == placed
     # Publishing twice is a conflict page, not a second set of offers.
     assert coordinator_client.post(url).status_code == 409
+    # The result stays readable, without the controls for another run.
+    html = coordinator_client.get(f"/coordinator/rounds/{round_id}/matching").get_data(
+        as_text=True)
+    assert "Placements of run" in html and 'name="fixed"' not in html
 
 
 def test_cancel_a_running_run_with_confirmation(
