@@ -1,5 +1,6 @@
 """Round jobs: solve a round. Arguments are event ids; the database says what to do.
 
+The solver runs in a child process (``workers.solve_process``) so a cancel stops it at once.
 Idempotent: the run row is keyed by the event, so a job run twice (a re-enqueue after a
 lost Redis, or an abandoned job picked up again) finishes the same run instead of adding a
 second set of placements; a run already finished is left alone.
@@ -21,9 +22,12 @@ from coordinator.services.rounds import transition_round
 from solver.progress import Progress
 from workers.context import with_app_context
 from workers.routing import SOLVE_TIME_LIMIT_S
+from workers.solve_process import SolveCancelled, solve_match_in_child
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 1.0
+# How often a running solve looks for a coordinator's cancel (one small query).
+CANCEL_CHECK_EVERY_S = 0.5
 
 
 def _pairs(value: Any) -> list[tuple[int, int]]:
@@ -41,14 +45,18 @@ def solve_round(event_id: int) -> dict[str, Any]:
     settings = {"fixed": payload.get("fixed", []), "forbidden": payload.get("forbidden", []),
                 "objective": payload.get("objective", "canonical"), "time_limit_s": time_limit}
     run = matching.run_for_event(session, event.round_id, event_id, settings)
-    if run.status in ("done", "empty", "cancelled"):
-        return {"run_id": run.id, "status": run.status, "repeated": True}
     round_ = session.get(Round, event.round_id)
+    if run.status == "cancelled":  # cancelled while queued
+        matching.settle_after_cancel(session, run)
+        session.commit()
+        return {"run_id": run.id, "status": "cancelled"}
+    if run.status in ("done", "empty"):
+        return {"run_id": run.id, "status": run.status, "repeated": True}
     instance = build_match_instance(session, round_, fixed=_pairs(settings["fixed"]),
                                     forbidden=_pairs(settings["forbidden"]),
                                     objective=settings["objective"], time_limit_s=time_limit)
     job = get_current_job()
-    last = [0.0]
+    last = [0.0, 0.0]
 
     def forward(progress: Progress) -> None:
         # Throttled: a commit per callback would slow the solver on big instances.
@@ -62,17 +70,32 @@ def solve_round(event_id: int) -> dict[str, Any]:
         matching.record_progress(session, run, progress.phase, progress.elapsed_s,
                                  progress.objective, progress.bound)
 
-    from solver.match.api import solve_match_json
+    def cancelled() -> bool:
+        now = time.monotonic()
+        if now - last[1] < CANCEL_CHECK_EVERY_S:
+            return False
+        last[1] = now
+        session.refresh(run)
+        session.commit()  # end the read transaction: the next look sees a new cancel
+        return run.status == "cancelled"
 
     try:
-        result = solve_match_json(instance, time_limit_s=time_limit, workers=1,
-                                  progress=forward)
+        result = solve_match_in_child(instance, time_limit_s=time_limit, on_progress=forward,
+                                      should_stop=cancelled)
+    except SolveCancelled:
+        session.rollback()
+        session.refresh(run)
+        matching.settle_after_cancel(session, run)
+        session.commit()
+        log.info("round %s run %s: cancelled, solver stopped", round_.id, run.id)
+        return {"run_id": run.id, "status": "cancelled"}
     except Exception as exc:
         session.rollback()
         matching.fail_run(session, run, f"{type(exc).__name__}")
         raise
     session.refresh(run)
     if run.status == "cancelled":
+        matching.settle_after_cancel(session, run)
         session.commit()
         return {"run_id": run.id, "status": "cancelled"}
     matching.finish_run(session, run, result)

@@ -101,8 +101,27 @@ def runs_for_round(session: Session, round_id: int) -> list[SolverRun]:
 
 
 def latest_run(session: Session, round_id: int) -> SolverRun | None:
-    return session.scalar(select(SolverRun).where(SolverRun.round_id == round_id)
+    """The newest run that was not cancelled (a cancelled run has no result to publish)."""
+    return session.scalar(select(SolverRun).where(SolverRun.round_id == round_id,
+                                                  SolverRun.status != "cancelled")
                           .order_by(SolverRun.id.desc()).limit(1))
+
+
+def settle_after_cancel(session: Session, run: SolverRun) -> None:
+    """After a cancelled run stopped: close it, and let the round go on. With no other run
+    queued or running, a round that has a finished run goes back to review (that run can be
+    published or another requested); without one it stays in matching, where a new run can
+    be requested."""
+    run.phase = "cancelled"
+    run.finished_at = run.finished_at or utcnow()
+    round_ = session.get(Round, run.round_id, with_for_update=True)
+    if round_.status != RoundStatus.MATCHING:
+        return
+    runs = runs_for_round(session, round_.id)
+    if any(r.status in ("queued", "running") for r in runs if r.id != run.id):
+        return
+    if any(r.status == "done" for r in runs):
+        transition_round(session, round_, RoundStatus.REVIEW, None)
 
 
 def run_summary(run: SolverRun) -> dict[str, Any]:
