@@ -37,7 +37,9 @@ def register_api(app: Flask) -> Api:
                                 "innovation internship. Coordinator endpoints need a session "
                                 "from POST /api/auth/login; public endpoints need none."},
         "components": {"securitySchemes": {
-            "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+            # "__Host-session" when the cookie is Secure (coordinator.security).
+            "session": {"type": "apiKey", "in": "cookie",
+                        "name": app.config.get("SESSION_COOKIE_NAME", "session")}}},
     })
     api.register_converter(IdConverter, integerconverter2paramschema)
     for blueprint in (auth.blp, rounds.blp, records.blp, public.blp, emails.blp,
