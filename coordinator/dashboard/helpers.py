@@ -15,12 +15,10 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import Select, select
 from werkzeug.routing import BuildError
 
-from coordinator import db
+from coordinator import access, db
 from coordinator.dashboard.blueprint import bp
 from coordinator.models import AuditEntry, Round, User
 from coordinator.pages.messages import N_, flatten, translate
-from coordinator.services.errors import NotFound
-from coordinator.services.rounds import get_round
 
 PAGE_SIZE = 25
 T = TypeVar("T")
@@ -29,35 +27,20 @@ T = TypeVar("T")
 def round_for_view(round_id: int) -> Round:
     """The round a dashboard view asks for; 404 when it is missing or not the user's.
 
-    The one place every view that takes a round id goes through, so per-round access
-    (coordinator.access) is enforced once for all of them.
+    Every view that takes a round id goes through here, so per-round access is enforced
+    once for all of them (coordinator.access also checks round ids in URLs beforehand).
     """
-    try:
-        from coordinator.access import round_visible_or_404
-    except ImportError:  # per-round access not installed: every coordinator sees every round
-        return get_round(db.session(), round_id)
-    return round_visible_or_404(round_id)
+    return access.round_visible_or_404(round_id)
 
 
 def record_for_view(model: type[T], record_id: int, what: str) -> T:
     """A host, application, placement... of a round the user may see, else 404."""
-    try:
-        from coordinator.access import record_visible_or_404
-    except ImportError:
-        record = db.session().get(model, record_id)
-        if record is None:
-            raise NotFound(what) from None
-        return record
-    return record_visible_or_404(model, record_id, what)
+    return access.record_visible_or_404(model, record_id, what)
 
 
 def visible_only(query: Select[Any], round_column: Any) -> Select[Any]:
     """``query`` narrowed to the rounds the signed-in user may see."""
-    try:
-        from coordinator.access import visible_rounds
-    except ImportError:
-        return query
-    return visible_rounds(query, current_user, round_column)
+    return access.visible_rounds(query, current_user, round_column)
 
 
 @dataclass
