@@ -3,15 +3,18 @@
 Accepted placements are fixed, every declined or expired pair is forbidden, and the
 outstanding offers are passed as ``previous`` with ``keep_previous``. Re-solves of one
 round are serialised by locking the round row for the whole job (PostgreSQL; SQLite has
-one writer anyway). The run row is keyed by the event, so a repeated job adds nothing.
+one writer, and the deployment runs one worker). The run row is keyed by the event and
+written in the job's one transaction, so a repeated job adds nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from coordinator import db
-from coordinator.models import Event, Placement, Round, RoundStatus
+from coordinator.models import Event, Placement, Round, RoundStatus, SolverRun
 from coordinator.services import matching, offers
 from coordinator.services.encode import build_match_instance, host_id, visitor_id
 from coordinator.services.events import record_event
@@ -45,11 +48,16 @@ def resolve_after_decline(event_id: int) -> dict[str, Any]:
     if round_.status != RoundStatus.OFFERS:
         return {"skipped": f"round is {round_.status}"}
     time_limit = float((event.payload or {}).get("time_limit_s") or SOLVE_TIME_LIMIT_S)
-    run = matching.run_for_event(session, round_.id, event_id,
-                                 {"resolve": True, "time_limit_s": time_limit})
-    session.refresh(round_, with_for_update=True)
-    if run.status in ("done", "empty"):
+    # The run row is written in the same transaction, under the same round lock, as the
+    # placements: a second re-solve waits at the lock above until this one has committed.
+    run = session.scalar(select(SolverRun).where(SolverRun.event_id == event_id))
+    if run is not None and run.status in ("done", "empty"):
         return {"run_id": run.id, "repeated": True}
+    if run is None:
+        run = SolverRun(round_id=round_.id, event_id=event_id, status="running",
+                        settings={"resolve": True, "time_limit_s": time_limit})
+        session.add(run)
+        session.flush()
     current = offers.current_placements(session, round_.id)
     accepted = [p for p in current if p.status == "accepted"]
     offered = [p for p in current if p.status == "offered"]
