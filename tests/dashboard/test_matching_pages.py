@@ -161,18 +161,19 @@ def test_pin_and_forbid_write_the_run_request(
     ({"forbidden": ["999999:1"]}, "forbidden", "Forbidden pair 999999:1"),
 ])
 def test_bad_run_request_names_the_field_and_stores_nothing(
-        app: Flask, coordinator_client: FlaskClient, solved_round: dict[str, Any],
+        app: Flask, coordinator_client: FlaskClient, coordinator_user: dict[str, Any],
         data: dict[str, Any], field: str, message: str) -> None:
+    round_id = closed_round(app, coordinator_user["id"], applications=6, hosts=3)
     with app.app_context():
         events_before = len(db.session().scalars(select(Event)).all())
-    response = coordinator_client.post(
-        f"/coordinator/rounds/{solved_round['round_id']}/matching/runs", data=data)
+    response = coordinator_client.post(f"/coordinator/rounds/{round_id}/matching/runs",
+                                       data=data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in html and f'href="#{field}"' in html
     with app.app_context():
         assert len(db.session().scalars(select(Event)).all()) == events_before
-        assert db.session().get(Round, solved_round["round_id"]).status == RoundStatus.REVIEW
+        assert db.session().get(Round, round_id).status == RoundStatus.CLOSED
 
 
 def test_pinned_and_forbidden_same_pair_is_refused(
