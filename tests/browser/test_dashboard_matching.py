@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from a11y import assert_accessible
 from flask import Flask
 from redis import Redis
 from rq import Queue, SimpleWorker
@@ -86,6 +87,7 @@ def _run_and_watch(page: Any) -> int:
     page.fill("#time_limit_s", "3")
     page.locator("#start-run").click()
     page.wait_for_selector("#run-progress")
+    assert_accessible(page, "the matching page while the solver runs")
     page.wait_for_url(re.compile(r"[?&]run=\d+"), timeout=90_000)
     return int(re.search(r"run=(\d+)", page.url).group(1))
 
@@ -107,6 +109,7 @@ def test_matching_round_trip_in_chromium(
     assert page.locator("table.placements tbody tr").count() > 0
     assert page.locator("table.unplaced caption").is_visible()
     page.screenshot(path=str(screenshot_dir / "dashboard-matching.png"), full_page=True)
+    assert_accessible(page, "the matching page with a result")
 
     # Pin the first placement and run again: the new run must keep it.
     pin = page.locator("table.placements tbody tr").first.locator("input[name=fixed]")
@@ -126,6 +129,7 @@ def test_matching_round_trip_in_chromium(
     page.wait_for_selector("text=What moved")
     assert page.locator("ul.counts li").count() == 7
     page.screenshot(path=str(screenshot_dir / "dashboard-compare.png"), full_page=True)
+    assert_accessible(page, "the comparison of two runs")
 
     page.goto(f"{live_server}/coordinator/rounds/{closed_round_id}/pictures?run={second_run}")
     with app.app_context():
@@ -135,9 +139,16 @@ def test_matching_round_trip_in_chromium(
         box = page.locator(chart).bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100
     page.screenshot(path=str(screenshot_dir / "dashboard-map.png"), full_page=True)
+    assert_accessible(page, "the map and charts")
+    page.goto(f"{live_server}/coordinator/rounds/{closed_round_id}/exports")
+    assert_accessible(page, "the exports page")
+    with page.expect_download() as download:
+        page.locator("a[href$='/exports/placements.csv']").click()
+    assert download.value.suggested_filename.endswith(".csv")
 
     page.goto(f"{matching_url}?run={second_run}")
     page.get_by_role("link", name=re.compile(r"Publish run \d+|Offentliggør")).click()
+    assert_accessible(page, "the publish confirmation")
     page.locator("#confirm").click()
     page.wait_for_selector("text=placements were offered")
     with app.app_context():
