@@ -132,3 +132,17 @@ def test_exports_are_for_coordinators_only(client: FlaskClient) -> None:
     response = client.get("/coordinator/rounds/1/exports/placements.csv")
     assert response.status_code in (302, 401)
     assert b"Visitor" not in response.get_data()
+
+
+def test_round_without_runs_has_an_empty_map_and_header_only_exports(
+        app: Flask, coordinator_client: FlaskClient, coordinator_user: dict[str, Any]) -> None:
+    round_id = test_matching_pages.closed_round(app, coordinator_user["id"], applications=6,
+                                                hosts=3)
+    html = coordinator_client.get(f"/coordinator/rounds/{round_id}/pictures").get_data(
+        as_text=True)
+    assert "No finished solver run yet" in html
+    assert '<path class="placement"' not in html and html.count("<circle") == 6 + 1  # + legend
+    rows = list(csv.reader(io.StringIO(coordinator_client.get(
+        f"/coordinator/rounds/{round_id}/exports/placements.csv").get_data().decode(
+        "utf-8-sig"))))
+    assert len(rows) == 1
