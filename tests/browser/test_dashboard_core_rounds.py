@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from a11y import assert_accessible
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -59,6 +60,24 @@ def test_create_open_and_fill_a_round(app: Flask, live_server: str, browser: Any
         "link", name="Ansøgninger").click()
     assert page.get_by_role("table").locator("tbody tr").count() == 24
     page.screenshot(path=str(screenshot_dir / "dashboard-applications.da.png"), full_page=True)
+    assert_accessible(page)
+    page.locator("tbody a").first.click()
+    assert_accessible(page)
+
+    # Every other page of the round, and the global ones, pass axe as well.
+    round_nav = page.get_by_role("navigation", name="Runde: Innovationspraktik 2027")
+    for name in ("Overblik", "Værter", "Tilbud", "E-mails", "Workshops"):
+        round_nav.get_by_role("link", name=name).click()
+        assert_accessible(page, name)
+    page.get_by_label("Dato").fill("2027-08-30")
+    page.get_by_role("button", name="Tilføj sessionen").click()
+    page.get_by_role("link", name="Ændr dato eller sted").first.click()
+    assert_accessible(page, "session edit")
+    page.get_by_role("navigation", name="Koordinator").get_by_role("link", name="Jobtavle").click()
+    assert_accessible(page, "job board")
+    page.goto(f"{live_server}/coordinator/rounds/new")
+    page.get_by_role("button", name="Gem").click()
+    assert_accessible(page, "round form with errors")
     context.close()
     with app.app_context():
         round_id = db.session().scalar(select(Round.id))
