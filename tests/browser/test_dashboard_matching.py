@@ -111,10 +111,14 @@ def test_matching_round_trip_in_chromium(
     page.screenshot(path=str(screenshot_dir / "dashboard-matching.png"), full_page=True)
     assert_accessible(page, "the matching page with a result")
 
-    # Pin the first placement and run again: the new run must keep it.
-    pin = page.locator("table.placements tbody tr").first.locator("input[name=fixed]")
+    # Pin the first placement, forbid the second and run again: the new run keeps the one and
+    # moves the other.
+    pin = page.locator("table.placements tbody tr").nth(0).locator("input[name=fixed]")
     pinned = pin.get_attribute("value")
     pin.check()
+    forbid = page.locator("table.placements tbody tr").nth(1).locator("input[name=forbidden]")
+    forbidden = forbid.get_attribute("value")
+    forbid.check()
     second_run = _run_and_watch(page)
     assert second_run > first_run
     with app.app_context():
@@ -122,12 +126,14 @@ def test_matching_round_trip_in_chromium(
         assert run.status == "done"
         assert run.settings["fixed"] == [[int(x) for x in pinned.split(":")]]
         placed_pairs = [f"{a['application_id']}:{a['host_id']}" for a in run.result["assignments"]]
-        assert pinned in placed_pairs
+        assert pinned in placed_pairs and forbidden not in placed_pairs
     assert page.locator(f"input[name=fixed][value='{pinned}']").is_checked()
 
     page.get_by_role("link", name=re.compile("Compare two runs|Sammenlign")).click()
     page.wait_for_selector("text=What moved")
     assert page.locator("ul.counts li").count() == 7
+    changed = page.locator("ul.counts li strong").all_inner_texts()[:4]
+    assert sum(int(n) for n in changed) >= 1  # the forbidden visitor moved or left
     page.screenshot(path=str(screenshot_dir / "dashboard-compare.png"), full_page=True)
     assert_accessible(page, "the comparison of two runs")
 
