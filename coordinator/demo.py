@@ -160,34 +160,56 @@ def seed_demo_round(session: Session, *, applications: int = 120, hosts: int = 6
     return summary
 
 
-def run_demo(*, random_seed: int = 37) -> list[str]:
-    """The main job of `make demo` on the embedded defaults; returns the lines to print."""
+def run_demo(*, random_seed: int = 37, database_url: str | None = None,
+             applications: int = 120, hosts: int = 60) -> list[str]:
+    """The main job of `make demo`; returns the lines to print.
+
+    The round is played in a sandbox (``coordinator.demo_sandbox``): its own SQLite file
+    (or ``database_url``) and its own Redis database number, with an in-process relay and RQ
+    worker, so a running `make up` or a test session on the same Redis is not disturbed.
+    """
+    import time
+    from pathlib import Path
+
     from flask import current_app
+    from redis import Redis
     from sqlalchemy import func, select
 
-    from coordinator import db
-    from coordinator.models import Event, Message
-
-    session = db.session()
-    summary = seed_demo_round(session, random_seed=random_seed)
-    session.commit()
-    events = session.scalar(select(func.count()).select_from(Event).where(
-        Event.round_id == summary.round_id))
-    messages = session.scalar(select(func.count()).select_from(Message).where(
-        Message.round_id == summary.round_id))
-    url = current_app.config["DATABASE_URL"]
-    from redis import Redis
-
+    from coordinator import create_app, db
     from coordinator.demo_round import play_round
+    from coordinator.demo_sandbox import demo_redis_url, fresh_demo_database
+    from coordinator.models import Event, Message
+    from workers.context import set_app
 
-    redis_conn = Redis.from_url(current_app.config["REDIS_URL"])
-    # The round itself runs through the relay and an in-process RQ worker.
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    played = play_round(app, redis_conn, summary.round_id, random_seed=random_seed)
+    started = time.monotonic()
+    instance = Path(current_app.config.get("INSTANCE_PATH") or current_app.instance_path)
+    url = database_url or fresh_demo_database(instance)
+    with demo_redis_url(current_app.config["REDIS_URL"]) as redis_url:
+        app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url,
+                          "INSTANCE_PATH": str(instance), "EMAIL_BACKEND": "outbox",
+                          "SECRET_KEY": current_app.config["SECRET_KEY"]})
+        redis_conn = Redis.from_url(redis_url)
+        try:
+            with app.app_context():
+                session = db.session()
+                summary = seed_demo_round(session, applications=applications, hosts=hosts,
+                                          random_seed=random_seed)
+                session.commit()
+                events = session.scalar(select(func.count()).select_from(Event).where(
+                    Event.round_id == summary.round_id))
+                messages = session.scalar(select(func.count()).select_from(Message).where(
+                    Message.round_id == summary.round_id))
+            played = play_round(app, redis_conn, summary.round_id, random_seed=random_seed)
+        finally:
+            set_app(None)
+            redis_conn.close()
+            app.extensions["db_engine"].dispose()
+        redis_db = redis_url.rsplit("/", 1)[-1]
     return [
-        f"database: {url.split('://', 1)[0]} ({url.rsplit('/', 1)[-1]})",
+        f"database: {url.split('://', 1)[0]} ({url.rsplit('/', 1)[-1]}); "
+        f"redis database {redis_db} (claimed for the demo, emptied after)",
         *summary.lines(),
-        f"stored {events} events and {messages} queued emails at intake "
-        f"(backend: {current_app.config['EMAIL_BACKEND']})",
+        f"stored {events} events and {messages} queued emails at intake (backend: outbox)",
         *played,
+        f"demo finished in {time.monotonic() - started:.1f} s",
     ]

@@ -10,19 +10,21 @@ from collections import Counter
 from flask import Flask
 from redis import Redis
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from coordinator import db
 from coordinator.models import (
+    Application,
     Consent,
     Event,
     Invitation,
     Message,
+    Placement,
     Round,
     RoundStatus,
-    SolverRun,
     WorkshopSession,
 )
-from coordinator.services import matching, offers
+from coordinator.services import invitations, matching, offers, rsvp
 from coordinator.services.rounds import transition_round
 from workers.context import set_app
 from workers.drive import drain
@@ -44,13 +46,15 @@ def _answer_all(app: Flask, round_id: int, rng: random.Random, expire_one: bool)
             refused += 1
         for placement in open_:
             decline = rng.random() < DECLINE_SHARE
-            for consent in session.scalars(select(Consent).where(
-                    Consent.placement_id == placement.id).order_by(Consent.id)):
-                if offers.respond(session, consent, not decline) != "recorded":
-                    break
-                if decline:
-                    refused += 1
-                    break
+            consents = list(session.scalars(select(Consent).where(
+                Consent.placement_id == placement.id).order_by(Consent.id)))
+            if decline:  # the visitor says no
+                visitor = next(c for c in consents if c.party == "visitor")
+                refused += offers.respond(session, visitor, False) == "recorded"
+                continue
+            for consent in consents:
+                # A host answers once for its whole group: the others are "already recorded".
+                offers.respond(session, consent, True)
         session.commit()
     return refused
 
@@ -81,43 +85,97 @@ def play_round(app: Flask, redis_conn: Redis, round_id: int, *, random_seed: int
         refused += _answer_all(app, round_id, rng, expire_one=attempt == 0)
         drain(app, redis_conn)
         with app.app_context():
-            if db.session().get(Round, round_id).status == RoundStatus.CONFIRMED:
+            if db.session().get(Round, round_id).status != RoundStatus.OFFERS:
                 break
-    return _summary(app, round_id, first_result, refused)
+    moved = _one_group_cannot_come(app, round_id)
+    drain(app, redis_conn)
+    return _summary(app, round_id, first_result, refused, moved)
 
 
-def _summary(app: Flask, round_id: int, first_result: dict, refused: int) -> list[str]:
+def _one_group_cannot_come(app: Flask, round_id: int) -> int | None:
+    """A visitor answers "I can't" to their first preparation workshop: that group moves."""
+    with app.app_context():
+        session = db.session()
+        for invitation in session.scalars(select(Invitation).join(
+                WorkshopSession, WorkshopSession.id == Invitation.session_id).where(
+                Invitation.round_id == round_id, WorkshopSession.kind == "prep")
+                .order_by(Invitation.id)):
+            people = invitations.group_people(session, invitation)
+            if len(people) > 1:
+                rsvp.answer(session, invitation, people[1].key, coming=False)
+                session.commit()
+                return invitation.id
+    return None
+
+
+def _unplaced_reasons(session: Session, round_id: int,
+                      placements: list[Placement]) -> Counter[str]:
+    """Why each applicant without an accepted placement has none (first reason given)."""
+    placed = {p.application_id for p in placements if p.status == "accepted"}
+    refused = {p.application_id: f"offer {p.status}" for p in placements
+               if p.status in ("declined", "expired")}
+    latest = matching.latest_run(session, round_id)
+    solver = {u["application_id"]: u["reasons"][0] if u["reasons"] else "no reason given"
+              for u in (latest.result or {}).get("unassigned", [])} if latest else {}
+    reasons: Counter[str] = Counter()
+    for app_id in session.scalars(select(Application.id).where(
+            Application.round_id == round_id, Application.status != "withdrawn")):
+        if app_id not in placed:
+            reasons[refused.get(app_id) or solver.get(app_id) or "not placed"] += 1
+    return reasons
+
+
+def _summary(app: Flask, round_id: int, first_result: dict, refused: int,
+             moved: int | None) -> list[str]:
     with app.app_context():
         session = db.session()
         round_ = session.get(Round, round_id)
         placements = offers.current_placements(session, round_id)
         status = Counter(p.status for p in placements)
-        runs = session.scalar(select(func.count()).select_from(SolverRun).where(
-            SolverRun.round_id == round_id))
-        placed = {p.application_id for p in placements if p.status == "accepted"}
-        reasons = {u["application_id"]: u["reasons"][0] for u in first_result["unassigned"]}
+        runs = matching.runs_for_round(session, round_id)
+        resolves = [r for r in runs if (r.settings or {}).get("resolve")]
         emails = Counter(session.scalars(select(Message.template).where(
             Message.round_id == round_id)))
+        reasons = _unplaced_reasons(session, round_id, placements)
         lines = [f"round {round_id}: {round_.status}",
                  f"first run: placed {len(first_result['assignments'])}, "
+                 f"unplaced {len(first_result['unassigned'])}, "
                  f"objective {first_result['objective']}",
                  f"placements: {dict(sorted(status.items()))}",
-                 f"accepted placements: {len(placed)}; refused answers: {refused}; "
-                 f"solver runs (first + re-solves): {runs}",
-                 f"unplaced after the first run: {len(reasons)}"]
-        for app_id, reason in sorted(reasons.items())[:8]:
-            lines.append(f"  application {app_id}: {reason}")
-        if len(reasons) > 8:
-            lines.append(f"  ... and {len(reasons) - 8} more")
-        loads = session.execute(
-            select(WorkshopSession.kind, WorkshopSession.venue, WorkshopSession.date,
-                   WorkshopSession.capacity, func.coalesce(func.sum(Invitation.people), 0))
-            .outerjoin(Invitation, Invitation.session_id == WorkshopSession.id)
-            .where(WorkshopSession.round_id == round_id)
-            .group_by(WorkshopSession.id).order_by(WorkshopSession.date)).all()
-        lines.append(f"workshops: {len(loads)} sessions")
-        for kind, venue, date, capacity, load in loads:
-            lines.append(f"  {kind:8} {date} {venue:10} {load}/{capacity} people")
+                 f"placed (all three accepted): {status['accepted']} in "
+                 f"{len({(p.host_id, p.week) for p in placements if p.status == 'accepted'})} "
+                 f"groups",
+                 f"declines and expiries: {status['declined'] + status['expired']} "
+                 f"({refused} refused answers); re-solves: {len(resolves)}, new offers from "
+                 f"them: {sum(1 for p in placements if p.run_id in {r.id for r in resolves})}",
+                 f"unplaced: {sum(reasons.values())}"]
+        for reason, count in reasons.most_common():
+            lines.append(f"  {count:3} {reason}")
+        lines += _workshop_lines(session, round_id, moved)
         lines.append("emails by template: " + ", ".join(
             f"{name} {count}" for name, count in sorted(emails.items())))
         return lines
+
+
+def _workshop_lines(session: Session, round_id: int, moved: int | None) -> list[str]:
+    loads = session.execute(
+        select(WorkshopSession.kind, WorkshopSession.venue, WorkshopSession.date,
+               WorkshopSession.capacity, func.coalesce(func.sum(Invitation.people), 0),
+               func.count(Invitation.id))
+        .outerjoin(Invitation, (Invitation.session_id == WorkshopSession.id)
+                   & Invitation.rsvp.in_(("pending", "accepted")))
+        .where(WorkshopSession.round_id == round_id)
+        .group_by(WorkshopSession.id).order_by(WorkshopSession.date)).all()
+    lines = [f"workshops: {len(loads)} sessions"]
+    for kind, venue, date, capacity, load, groups in loads:
+        lines.append(f"  {kind:8} {date} {venue:10} {load:3}/{capacity} people, {groups} groups")
+    if moved is not None:
+        old = session.get(Invitation, moved)
+        new = session.scalars(select(Invitation).where(
+            Invitation.round_id == round_id, Invitation.host_id == old.host_id,
+            Invitation.week == old.week, Invitation.id > old.id)).first()
+        where = (f"moved to session {new.session_id}" if new is not None
+                 else f"no other session: {old.rsvp}")
+        lines.append(f"workshop RSVP: one visitor could not come to session {old.session_id}; "
+                     f"their group {where}, every other group unchanged")
+    return lines
