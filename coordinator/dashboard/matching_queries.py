@@ -28,6 +28,7 @@ class Row:
     week: str | None
     rank: int | None
     km: int | None
+    innovation: str = ""  # tells apart two hosts of one organisation
 
     @property
     def pair(self) -> str:
@@ -50,7 +51,8 @@ def rows_for_assignments(assignments: Iterable[dict[str, Any]], apps: dict[int, 
                         app.name if app else f"#{item['application_id']}",
                         app.organisation if app else "",
                         host.organisation if host else f"#{item['host_id']}",
-                        item.get("week"), item.get("rank"), item.get("km")))
+                        item.get("week"), item.get("rank"), item.get("km"),
+                        host.innovation_title if host else ""))
     return rows
 
 
