@@ -70,13 +70,14 @@ def screenshot_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def participant_links(app: Flask, client: FlaskClient, open_round: dict[str, Any],
                       host_in_round: dict[str, Any]) -> dict[str, str]:
-    """Paths of every page a participant reaches: forms, signed links, an offer, a draft round.
+    """Paths of every page a participant reaches: forms, signed links, an offer, a workshop
+    RSVP, a draft round.
 
-    The offer is a placement written straight to the database (no solver run needed to show
-    the page); the links are signed the way the emails sign them.
+    The offer and the invitation are written straight to the database (no solver run needed
+    to show the pages); the links are signed the way the emails sign them.
     """
     from coordinator import db
-    from coordinator.models import Consent, Placement, SolverRun
+    from coordinator.models import Consent, Invitation, Placement, SolverRun, WorkshopSession
     from coordinator.services.links import make_token
 
     applied = client.post(f"/api/public/rounds/{open_round['id']}/applications", json={
@@ -99,8 +100,17 @@ def participant_links(app: Flask, client: FlaskClient, open_round: dict[str, Any
             deadline_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
         placement.consents = [Consent(party="visitor", email="mads@odense.example")]
         session.add(placement)
+        workshop = WorkshopSession(round_id=open_round["id"], kind="prep",
+                                   date=dt.date(2027, 8, 30), venue="Aarhus", lat=56.16,
+                                   lon=10.2, capacity=40, language="da")
+        session.add(workshop)
+        session.flush()
+        invitation = Invitation(round_id=open_round["id"], session_id=workshop.id,
+                                host_id=host_in_round["id"], week=open_round["weeks"][0],
+                                people=2)
+        session.add(invitation)
         session.commit()
-        consent_id = placement.consents[0].id
+        consent_id, invitation_id = placement.consents[0].id, invitation.id
     with app.test_request_context():
         return {
             "front": "/",
@@ -111,6 +121,9 @@ def participant_links(app: Flask, client: FlaskClient, open_round: dict[str, Any
             "host_link": f"/host/{make_token('host-edit', host_in_round['id'])}",
             "offer": f"/offers/{make_token('offer-response', consent_id)}",
             "bad_link": f"/offers/{make_token('application-edit', consent_id)}",
+            # The host contact's own answer to the group's workshop invitation.
+            "rsvp": "/rsvp/" + make_token("workshop-rsvp", invitation_id,
+                                          person=f"h{host_in_round['id']}"),
             "login": "/login",
             "not_found": "/no-such-page",
         }

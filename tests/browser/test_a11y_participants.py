@@ -31,6 +31,11 @@ def _ask_to_withdraw(page: Any) -> None:
     page.wait_for_load_state()
 
 
+def _answer(page: Any, value: str) -> None:
+    with page.expect_navigation():
+        page.locator(f"main form button[value={value}]").click()
+
+
 def _wrong_password(page: Any) -> None:
     page.locator("#email").fill("nobody@example.org")
     page.locator("#password").fill("not the password")
@@ -58,6 +63,8 @@ STATES: list[tuple[str, str, Callable[[Any], None] | None, int]] = [
     ("host link", "host_link", None, 200),
     ("host withdraw confirmation", "host_link", _ask_to_withdraw, 200),
     ("offer", "offer", None, 200),
+    ("workshop RSVP", "rsvp", None, 200),
+    ("workshop RSVP answered", "rsvp", lambda page: _answer(page, "yes"), 200),
     ("link not valid (403)", "bad_link", None, 403),
     ("page not found (404)", "not_found", None, 404),
     ("sign in", "login", None, 200),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
 
 pytestmark = pytest.mark.browser
 
@@ -105,13 +104,16 @@ def test_signed_link_pages_are_clear_on_a_phone(
     assert not found, _report(found)
 
 
-def test_rsvp_page_is_clear_on_a_phone(app: Flask, live_server: str, phone: Any,
-                                       participant_links: dict[str, str]) -> None:
-    if "rsvp" not in participant_links:
-        pytest.xfail("the workshop RSVP page (templates/rsvp/) is not built yet")
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_rsvp_page_is_clear_on_a_phone(live_server: str, phone: Any,
+                                       participant_links: dict[str, str], language: str) -> None:
+    phone.goto(f"{live_server}/?lang={language}")
     found: dict[str, list[str]] = {}
     phone.goto(live_server + participant_links["rsvp"])
     _assert_clear(phone, "rsvp", found)
+    _submit(phone, "main form button[value=yes]")
+    assert phone.locator("[role=status]").is_visible()
+    _assert_clear(phone, "rsvp answered", found)
     assert not found, _report(found)
 
 
