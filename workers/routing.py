@@ -39,6 +39,7 @@ ROUTES: dict[str, Route] = {
     "round.solve_requested": Route("solve", "workers.jobs_round.solve_round",
                                    SOLVE_JOB_TIMEOUT_S),
     "invitation.declined": Route("solve", "workers.jobs_workshops.reschedule_group"),
+    "round.demo_import_requested": Route("default", "workers.jobs_demo.import_demo", 600),
 }
 
 

@@ -17,7 +17,8 @@ from coordinator.dashboard.blueprint import bp
 from coordinator.dashboard.demo_import import (
     DEMO_SIZES,
     IMPORTABLE,
-    import_demo_data,
+    demo_import_queued,
+    request_demo_import,
     round_is_empty,
 )
 from coordinator.dashboard.helpers import (
@@ -159,7 +160,9 @@ def round(round_id: int) -> ResponseReturnValue:  # noqa: A001 - the endpoint's 
         counts=round_service.round_counts(session, round_id),
         applications=application_counts(round_id), placements=placement_counts(round_id),
         moves=lifecycle_moves(round_), editable=round_.status in (S.DRAFT, S.OPEN, S.CLOSED),
-        can_import=round_.status in IMPORTABLE and round_is_empty(session, round_id),
+        import_queued=demo_import_queued(session, round_id),
+        can_import=(round_.status in IMPORTABLE and round_is_empty(session, round_id)
+                    and not demo_import_queued(session, round_id)),
         demo_sizes=DEMO_SIZES, trail=audit_trail("round", round_id)[:20])
 
 
@@ -188,13 +191,17 @@ def round_demo(round_id: int) -> ResponseReturnValue:
     size = request.values.get("size", "small")
     if size not in DEMO_SIZES:
         abort(400, description=gettext("Choose the size of the demo data."))
-    if round_.status not in IMPORTABLE or not round_is_empty(db.session(), round_id):
+    session = db.session()
+    if round_.status not in IMPORTABLE or not round_is_empty(session, round_id):
         raise Conflict(gettext("Demo data can only go into an empty draft or open round."))
+    if demo_import_queued(session, round_id):
+        raise Conflict(gettext("The demo import for this round is already queued."))
     if request.method == "GET" or request.form.get("confirm") != "yes":
         return render_template("dashboard/round_demo.html", round_=round_, size=size,
                                sizes=DEMO_SIZES)
-    session = db.session()
-    count = import_demo_data(session, round_, size, actor_id())
+    # Seeding takes seconds: a worker does it (workers.jobs_demo); this request only asks.
+    request_demo_import(session, round_, size, actor_id())
     session.commit()
-    flash(gettext("%(count)s demo applications were imported.", count=count))
+    flash(gettext("The demo import is queued: %(count)s applications appear here when it is "
+                  "done.", count=DEMO_SIZES[size][0]))
     return redirect(url_for("dashboard.round", round_id=round_id))

@@ -6,10 +6,17 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
 from coordinator import db
-from coordinator.models import Application, AuditEntry, Host, Round
+from coordinator.models import Application, AuditEntry, Event, Host, Round
+from workers import relay
+from workers.context import set_app
+from workers.jobs_demo import import_demo
 
 
 def _create(client: FlaskClient, **overrides: Any) -> int:
@@ -104,21 +111,74 @@ def test_state_changes_need_csrf(app: Flask, coordinator_client: FlaskClient) ->
         assert db.session().get(Round, round_id).status == "draft"
 
 
-def test_demo_import(app: Flask, coordinator_client: FlaskClient) -> None:
+def _work_queued_jobs(app: Flask, redis_url: str) -> list[str]:
+    """The outbox relay and a burst RQ worker, as in production; the jobs' results."""
+    redis_conn = Redis.from_url(redis_url)
+    set_app(app)
+    try:
+        with app.app_context():
+            relay.relay_once(db.session(), redis_conn)
+        queue = Queue("default", connection=redis_conn, serializer=JSONSerializer)
+        job_ids = queue.job_ids
+        SimpleWorker([queue], connection=redis_conn, serializer=JSONSerializer).work(
+            burst=True, logging_level="WARNING")
+        jobs = Job.fetch_many(job_ids, connection=redis_conn, serializer=JSONSerializer)
+        return [job.return_value() for job in jobs]
+    finally:
+        set_app(None)
+        redis_conn.flushdb()
+        redis_conn.close()
+
+
+def _count(app: Flask, model: Any, round_id: int) -> int:
+    with app.app_context():
+        return db.session().scalar(select(func.count()).select_from(model).where(
+            model.round_id == round_id))
+
+
+def test_demo_import(app: Flask, coordinator_client: FlaskClient, redis_url: str) -> None:
     round_id = _create(coordinator_client, weeks="2027-W40")
     url = f"/coordinator/rounds/{round_id}/demo"
     assert coordinator_client.get(url + "?size=small").status_code == 200
     assert coordinator_client.get(url + "?size=huge").status_code == 400
     assert coordinator_client.post(url, data={"size": "small", "confirm": "yes"}).status_code == 302
+    # The request only queued the import: an event and an audit row, no records yet.
+    assert _count(app, Application, round_id) == 0
     with app.app_context():
         session = db.session()
-        assert session.scalar(select(func.count()).select_from(Application).where(
-            Application.round_id == round_id)) == 24
-        assert session.scalar(select(func.count()).select_from(Host).where(
-            Host.round_id == round_id)) == 12
+        assert "round.demo_import_requested" in session.scalars(
+            select(Event.kind).where(Event.round_id == round_id))
+        assert "round.demo_import_requested" in session.scalars(select(AuditEntry.action))
+    page = coordinator_client.get(f"/coordinator/rounds/{round_id}").get_data(as_text=True)
+    assert "import-queued" in page and f"{url}" not in page
+    queued_twice = coordinator_client.post(url, data={"size": "small", "confirm": "yes"})
+    assert queued_twice.status_code == 409
+
+    assert _work_queued_jobs(app, redis_url) == ["imported 24 applications"]
+    assert _count(app, Application, round_id) == 24
+    assert _count(app, Host, round_id) == 12
+    with app.app_context():
+        session = db.session()
         assert session.scalar(select(func.count()).select_from(Round)) == 1
         assert "2027-W40" in session.get(Round, round_id).weeks
     again = coordinator_client.post(url, data={"size": "small", "confirm": "yes"})
     assert again.status_code == 409
     page = coordinator_client.get(f"/coordinator/rounds/{round_id}").get_data(as_text=True)
-    assert "<strong>24</strong>" in page
+    assert "<strong>24</strong>" in page and "import-queued" not in page
+
+
+def test_demo_import_job_runs_once(app: Flask, coordinator_client: FlaskClient,
+                                   redis_url: str) -> None:
+    """The job again (a retry, a second worker) finds the round filled and seeds nothing."""
+    round_id = _create(coordinator_client)
+    coordinator_client.post(f"/coordinator/rounds/{round_id}/demo",
+                            data={"size": "small", "confirm": "yes"})
+    _work_queued_jobs(app, redis_url)
+    with app.app_context():
+        event_id = db.session().scalar(select(Event.id).where(
+            Event.kind == "round.demo_import_requested"))
+    with app.app_context():
+        assert import_demo(event_id) == "skipped: not empty"
+    assert _count(app, Application, round_id) == 24
+    page = coordinator_client.get(f"/coordinator/rounds/{round_id}").get_data(as_text=True)
+    assert "import-queued" not in page
