@@ -20,148 +20,33 @@ A refused request never changes a row.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from route_table import (
+    ABSENT_ARGUMENTS,
+    KNOWN_GAPS,
+    OBJECT_ARGUMENTS,
+    RULES,
+    SKIPPED_METHODS,
+    Kind,
+    classify,
+    url_for_rule,
+    url_values,
+)
 from security_world import RoundObjects, World, table_counts
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
-
-from coordinator import create_app
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    purpose: str | None = None  # for signed links: the token's purpose
-
-
-PUBLIC = Kind("public")
-COORDINATOR = Kind("coordinator")
-ADMIN = Kind("admin")
-WEBHOOK = Kind("webhook")
-
-
-def link(purpose: str) -> Kind:
-    return Kind("link", purpose)
-
-
-# Blueprints whose every route is of one kind. A route added to one of them is classified
-# already, and the checks below still prove it behaves that way.
-BY_BLUEPRINT: dict[str, Kind] = {
-    "rounds": COORDINATOR,
-    "records": COORDINATOR,
-    "matching": COORDINATOR,
-    "emails": COORDINATOR,
-    "dashboard": COORDINATOR,
-    "round_coordinators": ADMIN,
-    # Export and erasure of one person across every round: not for a round's coordinator.
-    "privacy": ADMIN,
-    "public": PUBLIC,
-    "api-docs": PUBLIC,
-    "offers": link("offer-response"),
-    "rsvp": link("workshop-rsvp"),
-    "webhooks": WEBHOOK,
-}
-# Everything else, endpoint by endpoint (blueprints that mix kinds, like the pages).
-BY_ENDPOINT: dict[str, Kind] = {
-    "static": PUBLIC,
-    "healthz": PUBLIC,
-    "readyz": PUBLIC,
-    "auth.Login": PUBLIC,
-    "auth.Logout": PUBLIC,
-    "auth.Me": COORDINATOR,
-    "pages.index": PUBLIC,
-    "pages.login": PUBLIC,
-    "pages.logout": PUBLIC,
-    "pages.application_form": PUBLIC,
-    "pages.application_submitted": PUBLIC,
-    "pages.host_form": PUBLIC,
-    "pages.host_submitted": PUBLIC,
-    "pages.application_link": link("application-edit"),
-    "pages.application_withdraw": link("application-edit"),
-    "pages.host_link": link("host-edit"),
-    "pages.host_withdraw": link("host-edit"),
-}
-# Routes known not to behave as classified yet, by blueprint or endpoint, with the reason.
-# Remove the entry when the route is fixed (the test then checks it for real).
-KNOWN_GAPS: dict[str, str] = {
-    "privacy": "per-person export/erasure spans every round, so it should be admin-only; "
-               "today any coordinator may call it (issue 8, privacy part)",
-}
-# How to fill each URL argument from one round's objects (coord_b gets round A's).
-OBJECT_ARGUMENTS = {
-    "round_id": "round_id", "host_id": "host_id", "application_id": "application_id",
-    "run_id": "run_id", "placement_id": "placement_id", "consent_id": "consent_id",
-    "message_id": "message_id", "session_id": "session_id", "invitation_id": "invitation_id",
-    "workshop_id": "session_id", "other_run_id": "run_id",
-}
-# Arguments that name no object of a round.
-PLAIN_ARGUMENTS: dict[str, Any] = {"to_status": "closed", "filename": "missing.css",
-                                   "format": "csv", "fmt": "csv", "kind": "placements",
-                                   "what": "placements"}
-SKIPPED_METHODS = {"HEAD", "OPTIONS"}
-
-
-def classify(rule: Rule) -> Kind | None:
-    if rule.endpoint in BY_ENDPOINT:
-        return BY_ENDPOINT[rule.endpoint]
-    blueprint = rule.endpoint.rpartition(".")[0]
-    return BY_BLUEPRINT.get(blueprint)
-
-
-def _collection_rules() -> list[Rule]:
-    instance = Path("/tmp") / f"access-matrix-{time.monotonic_ns()}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "collection-only",
-                      "DATABASE_URL": f"sqlite:///{instance / 'unused.sqlite3'}",
-                      "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": False})
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint))
-    app.extensions["db_engine"].dispose()
-    return rules
-
-
-RULES = _collection_rules()
 
 
 def test_every_route_is_classified() -> None:
     missing = [f"{rule.endpoint} ({rule.rule})" for rule in RULES if classify(rule) is None]
     assert not missing, (
         "routes without an access classification: " + ", ".join(missing) + ". Add each to "
-        "BY_ENDPOINT (or its blueprint to BY_BLUEPRINT) in tests/security/test_access_matrix.py "
+        "BY_ENDPOINT (or its blueprint to BY_BLUEPRINT) in tests/security/route_table.py "
         "as public, link(purpose), coordinator, admin or webhook.")
-
-
-def _values(rule: Rule, objects: RoundObjects, token: str | None) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in rule.arguments:
-        if name == "token":
-            values[name] = token
-        elif name == "user_id":
-            values[name] = objects.owner_id
-        elif name in OBJECT_ARGUMENTS:
-            values[name] = getattr(objects, OBJECT_ARGUMENTS[name])
-        elif name in PLAIN_ARGUMENTS:
-            values[name] = PLAIN_ARGUMENTS[name]
-        else:
-            pytest.fail(f"{rule.endpoint}: URL argument {name!r} is unknown to the access matrix; "
-                        "add it to OBJECT_ARGUMENTS (an object of a round) or PLAIN_ARGUMENTS "
-                        "in tests/security/test_access_matrix.py")
-    return values
-
-
-def _url(rule: Rule, values: dict[str, Any]) -> str:
-    path = rule.rule
-    for name, value in values.items():
-        path = path.replace(f"<{name}>", str(value))
-        for converter in ("int", "string", "path"):
-            path = path.replace(f"<{converter}:{name}>", str(value))
-    assert "<" not in path, (rule.rule, values)
-    return path
 
 
 def _call(client: FlaskClient, method: str, url: str) -> TestResponse:
@@ -231,16 +116,20 @@ def _refused_and_unchanged(app: Flask, client: FlaskClient, method: str, url: st
     return response
 
 
-def _gets_in(client: FlaskClient, method: str, url: str, who: str) -> TestResponse:
+def _gets_in(client: FlaskClient, method: str, url: str, who: str,
+             rule: Rule | None = None) -> TestResponse:
     response = _call(client, method, url)
-    assert response.status_code not in (401, 403, 404), (who, method, url, response.status_code)
+    refusals = {401, 403, 404}
+    if rule is not None and ABSENT_ARGUMENTS & set(rule.arguments):
+        refusals.discard(404)
+    assert response.status_code not in refusals, (who, method, url, response.status_code)
     assert response.status_code < 500, (who, method, url, response.status_code)
     return response
 
 
 def _check_coordinator(app: Flask, world: World, clients: dict[str, FlaskClient], rule: Rule,
                        method: str, kind: Kind) -> None:
-    own_url = _url(rule, _values(rule, world.a, None))
+    own_url = url_for_rule(rule, url_values(rule, world.a, None))
     names_objects = any(name in OBJECT_ARGUMENTS for name in rule.arguments)
     before = table_counts(app)
     anonymous = _call(clients["anonymous"], method, own_url)
@@ -248,18 +137,18 @@ def _check_coordinator(app: Flask, world: World, clients: dict[str, FlaskClient]
     assert table_counts(app) == before
     if names_objects:
         _refused_and_unchanged(app, clients["coord_b"], method, own_url, {404}, "coord_b")
-        other_url = _url(rule, _values(rule, world.b, None))
+        other_url = url_for_rule(rule, url_values(rule, world.b, None))
         _refused_and_unchanged(app, clients["coord_a"], method, other_url, {404}, "coord_a")
     else:
-        seen_by_b = _gets_in(clients["coord_b"], method, own_url, "coord_b")
+        seen_by_b = _gets_in(clients["coord_b"], method, own_url, "coord_b", rule)
         assert not _leaks(seen_by_b, world.a, with_name=True), (method, own_url)
-    _gets_in(clients["coord_a"], method, own_url, "coord_a")
-    _gets_in(clients["admin"], method, own_url, "admin")
+    _gets_in(clients["coord_a"], method, own_url, "coord_a", rule)
+    _gets_in(clients["admin"], method, own_url, "admin", rule)
 
 
 def _check_admin(app: Flask, world: World, clients: dict[str, FlaskClient], rule: Rule,
                  method: str, kind: Kind) -> None:
-    url = _url(rule, _values(rule, world.a, None))
+    url = url_for_rule(rule, url_values(rule, world.a, None))
     before = table_counts(app)
     assert _is_sign_in_wall(_call(clients["anonymous"], method, url), url), (method, url)
     assert table_counts(app) == before
@@ -271,7 +160,7 @@ def _check_admin(app: Flask, world: World, clients: dict[str, FlaskClient], rule
 
 def _check_public(app: Flask, world: World, clients: dict[str, FlaskClient], rule: Rule,
                   method: str, kind: Kind) -> None:
-    url = _url(rule, _values(rule, world.a, None))
+    url = url_for_rule(rule, url_values(rule, world.a, None))
     statuses = {}
     for who in ("anonymous", "coord_b", "coord_a", "admin"):
         response = _call(clients[who], method, url)
@@ -293,11 +182,11 @@ def _check_link(app: Flask, world: World, clients: dict[str, FlaskClient], rule:
                   "expired": (_expired(app, kind.purpose, valid), {410})}
     for who in ("anonymous", "coord_b"):
         for label, (token, expected) in bad_tokens.items():
-            url = _url(rule, _values(rule, world.a, token))
+            url = url_for_rule(rule, url_values(rule, world.a, token))
             response = _refused_and_unchanged(app, clients[who], method, url, expected,
                                               f"{who} with a token of {label}")
             assert response.headers["Referrer-Policy"] == "no-referrer"
-    response = _gets_in(clients["anonymous"], method, _url(rule, _values(rule, world.a, valid)),
+    response = _gets_in(clients["anonymous"], method, url_for_rule(rule, url_values(rule, world.a, valid)),
                         "anonymous with the valid token")
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response.headers["Cache-Control"]
@@ -305,7 +194,7 @@ def _check_link(app: Flask, world: World, clients: dict[str, FlaskClient], rule:
 
 def _check_webhook(app: Flask, world: World, clients: dict[str, FlaskClient], rule: Rule,
                    method: str, kind: Kind) -> None:
-    url = _url(rule, _values(rule, world.a, None))
+    url = url_for_rule(rule, url_values(rule, world.a, None))
     for who in ("anonymous", "coord_a", "admin"):
         _refused_and_unchanged(app, clients[who], method, url, {401, 403}, who)
 
