@@ -109,11 +109,11 @@ def _message_export(session: Session, message: Message) -> dict[str, Any]:
 
 
 def _mentioning(session: Session, model: Any, person: PersonRecords) -> list[Any]:
-    pattern = person.needles().pattern()
-    if pattern is None:
+    matcher = person.needles().matcher
+    if matcher is None:
         return []
     rows = session.scalars(select(model).order_by(model.id))
-    return [row for row in rows if contains(row_dict(row), pattern)]
+    return [row for row in rows if contains(row_dict(row), matcher)]
 
 
 def _events(session: Session, objects: dict[str, set[int]]) -> list[Event]:
