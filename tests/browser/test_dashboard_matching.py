@@ -155,8 +155,10 @@ def test_matching_round_trip_in_chromium(
     page.goto(f"{matching_url}?run={second_run}")
     page.get_by_role("link", name=re.compile(r"Publish run \d+|Offentliggør")).click()
     assert_accessible(page, "the publish confirmation")
-    page.locator("#confirm").click()
-    page.wait_for_selector("text=placements were offered")
+    # Publishing writes ~50 placements, 150 consents and their emails in one transaction: on a
+    # busy machine that takes longer than a click usually may.
+    page.locator("#confirm").click(timeout=90_000)
+    page.wait_for_selector("text=placements were offered", timeout=90_000)
     with app.app_context():
         session = db.session()
         assert session.get(Round, closed_round_id).status == RoundStatus.OFFERS
