@@ -14,7 +14,8 @@ from coordinator.api.blueprint import Blueprint
 from coordinator.auth import authenticate, coordinator_required
 from coordinator.schemas.common import Email
 
-blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Coordinator sign-in")
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Coordinator sign-in",
+                public=True)
 
 
 class LoginIn(Schema):

@@ -10,16 +10,13 @@ from flask.views import MethodView
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from redis import Redis
-from rq import Queue
-from rq.registry import FailedJobRegistry
-from rq.serializers import JSONSerializer
 
 from coordinator import db
 from coordinator.api.blueprint import Blueprint
 from coordinator.api.writes import transactional
 from coordinator.auth import coordinator_required
 from coordinator.models import Event, RoundStatus, SolverRun
-from coordinator.services import matching, offers
+from coordinator.services import job_queue, matching, offers
 from coordinator.services.audit import record_audit
 from coordinator.services.errors import Conflict, NotFound
 from coordinator.services.events import record_event
@@ -41,6 +38,58 @@ class RunRequest(Schema):
                                 validate=validate.Range(min=1, max=600))
 
 
+class RunSummaryOut(Schema):
+    id = fields.Int()
+    round_id = fields.Int()
+    status = fields.Str()
+    phase = fields.Str(allow_none=True)
+    objective = fields.Raw(allow_none=True)
+    bound = fields.Raw(allow_none=True)
+    elapsed_s = fields.Float(allow_none=True)
+    settings = fields.Raw(allow_none=True)
+    placed = fields.Int()
+    unplaced = fields.Int()
+    created_at = fields.Str(allow_none=True)
+    finished_at = fields.Str(allow_none=True)
+
+
+class RunOut(RunSummaryOut):
+    result = fields.Raw(allow_none=True)
+
+
+class RunQueuedOut(Schema):
+    event_id = fields.Int()
+    status = fields.Str()
+
+
+class FailedJobOut(Schema):
+    queue = fields.Str()
+    job_id = fields.Str()
+    function = fields.Str(allow_none=True)
+    args = fields.List(fields.Raw(), allow_none=True)
+    error = fields.Str(allow_none=True)
+
+
+class PublishedOut(Schema):
+    round_id = fields.Int()
+    run_id = fields.Int()
+    offered = fields.Int()
+    status = fields.Str()
+
+
+class PlacementOut(Schema):
+    id = fields.Int()
+    run_id = fields.Int()
+    application_id = fields.Int()
+    host_id = fields.Int()
+    week = fields.Str(allow_none=True)
+    rank = fields.Int(allow_none=True)
+    km = fields.Int(allow_none=True)
+    status = fields.Str()
+    deadline_at = fields.Str(allow_none=True)
+    consents = fields.Dict(keys=fields.Str(), values=fields.Str())
+
+
 def _run(round_id: int, run_id: int) -> SolverRun:
     run = db.session().get(SolverRun, run_id)
     if run is None or run.round_id != round_id:
@@ -50,12 +99,15 @@ def _run(round_id: int, run_id: int) -> SolverRun:
 
 @blp.route("/rounds/<int:round_id>/runs")
 class Runs(MethodView):
+    @blp.response(200, RunSummaryOut(many=True))
     @coordinator_required
     def get(self, round_id: int) -> Any:
         get_round(db.session(), round_id)
         return [matching.run_summary(r) for r in matching.runs_for_round(db.session(), round_id)]
 
     @blp.arguments(RunRequest)
+    @blp.response(202, RunQueuedOut)
+    @blp.alt_response(409, description="The round is not in review or matching")
     @coordinator_required
     @transactional
     def post(self, args: dict[str, Any], round_id: int) -> Any:
@@ -83,6 +135,7 @@ class Runs(MethodView):
 
 @blp.route("/rounds/<int:round_id>/runs/<int:run_id>")
 class RunById(MethodView):
+    @blp.response(200, RunOut)
     @coordinator_required
     def get(self, round_id: int, run_id: int) -> Any:
         run = _run(round_id, run_id)
@@ -91,6 +144,8 @@ class RunById(MethodView):
 
 @blp.route("/rounds/<int:round_id>/runs/<int:run_id>/cancel")
 class RunCancel(MethodView):
+    @blp.response(200, RunSummaryOut)
+    @blp.alt_response(409, description="The run has already finished")
     @coordinator_required
     @transactional
     def post(self, round_id: int, run_id: int) -> Any:
@@ -108,26 +163,21 @@ class RunCancel(MethodView):
 
 @blp.route("/jobs/failed")
 class FailedJobs(MethodView):
+    @blp.response(200, FailedJobOut(many=True))
     @coordinator_required
     def get(self) -> Any:
-        """Jobs that failed after their last retry, per queue, newest last."""
+        """Jobs that failed after their last retry, per queue, oldest first."""
         redis = Redis.from_url(current_app.config["REDIS_URL"])
-        out = []
-        for name in ("solve", "default", "email"):
-            queue = Queue(name, connection=redis, serializer=JSONSerializer)
-            registry = FailedJobRegistry(queue=queue)
-            for job in registry.get_job_ids():
-                fetched = queue.fetch_job(job)
-                out.append({"queue": name, "job_id": job,
-                            "function": fetched.func_name if fetched else None,
-                            "args": list(fetched.args) if fetched else None,
-                            "error": (fetched.latest_result().exc_string[-2000:]
-                                      if fetched and fetched.latest_result() else None)})
-        return out
+        try:
+            return job_queue.failed_jobs(redis)
+        finally:
+            redis.close()
 
 
 @blp.route("/rounds/<int:round_id>/runs/<int:run_id>/publish")
 class RunPublish(MethodView):
+    @blp.response(200, PublishedOut)
+    @blp.alt_response(409, description="The round is not in review, or this is not its latest run")
     @coordinator_required
     @transactional
     def post(self, round_id: int, run_id: int) -> Any:
@@ -141,6 +191,7 @@ class RunPublish(MethodView):
 
 @blp.route("/rounds/<int:round_id>/placements")
 class Placements(MethodView):
+    @blp.response(200, PlacementOut(many=True))
     @coordinator_required
     def get(self, round_id: int) -> Any:
         get_round(db.session(), round_id)

@@ -16,7 +16,7 @@ from coordinator.municipalities import all_municipalities
 from coordinator.schemas.intake import ApplicationIn, HostIn, PublicHostOut, SubmissionOut
 from coordinator.services import intake
 
-blp = Blueprint("public", __name__, url_prefix="/api/public",
+blp = Blueprint("public", __name__, url_prefix="/api/public", public=True,
                 description="For applicants and hosts (no sign-in)")
 
 

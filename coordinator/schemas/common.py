@@ -93,7 +93,14 @@ def iso_week(value: str) -> None:
         raise ValidationError(str(exc)) from exc
 
 
+MUNICIPALITY_CODE_MAX_LENGTH = 10
+
+
 def municipality_code(value: str) -> None:
+    # Checked before the lookup: a code of thousands of digits made int() raise (a 500).
+    if len(value) > MUNICIPALITY_CODE_MAX_LENGTH:
+        raise ValidationError(
+            f"a municipality code has at most {MUNICIPALITY_CODE_MAX_LENGTH} characters")
     if municipality_by_code(value) is None:
         raise ValidationError(f"unknown municipality code {value!r}")
 
