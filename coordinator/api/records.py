@@ -11,9 +11,9 @@ from coordinator import access, db
 from coordinator.api.blueprint import Blueprint
 from coordinator.auth import coordinator_required
 from coordinator.models import Application, Host
-from coordinator.municipalities import municipality_by_code
 from coordinator.schemas.intake import ApplicationOut, HostOut
 from coordinator.schemas.rounds import ListArgs
+from coordinator.services import records
 from coordinator.services.rounds import get_round
 
 blp = Blueprint("records", __name__, url_prefix="/api",
@@ -30,46 +30,13 @@ def _page(query: Select[Any], pagination: Any) -> list[Any]:
     return list(session.scalars(query.offset(offset).limit(pagination.page_size)))
 
 
-def _filtered(model: type[Host] | type[Application], round_id: int, args: dict[str, Any]) -> Select[Any]:
-    query = select(model).where(model.round_id == round_id).order_by(model.id)
-    if args.get("status"):
-        query = query.where(model.status == args["status"])
-    if args.get("municipality_code"):
-        place = municipality_by_code(args["municipality_code"])
-        # "0751", "751" and " 751" name the same municipality; an unknown code matches nothing.
-        query = query.where(model.municipality_code == (place.code if place else None))
-    if args.get("org_level"):
-        query = query.where(model.org_level == args["org_level"])
-    return query
-
-
-def _searchable(item: Any) -> tuple[str, ...]:
-    second = item.name if isinstance(item, Application) else item.innovation_title
-    return (item.organisation or "", second or "")
-
-
-def _python_filter(items: list[Any], args: dict[str, Any]) -> list[Any]:
-    # Topics are a JSON list, which SQLite and PostgreSQL query differently, and SQLite's
-    # lower() and LIKE only fold ASCII ("Århus"), with % and _ as wildcards: both filters run
-    # here, on the rows the SQL filters left, with Python's case folding.
-    topic, q = args.get("topic"), args.get("q")
-    if topic:
-        wanted = topic.casefold()
-        items = [item for item in items if wanted in (t.casefold() for t in item.topics or [])]
-    if q:
-        needle = q.casefold()
-        items = [item for item in items
-                 if any(needle in text.casefold() for text in _searchable(item))]
-    return items
-
-
 def _list(model: type[Host] | type[Application], round_id: int, args: dict[str, Any],
           pagination: Any) -> list[Any]:
     get_round(db.session(), round_id)
-    query = _filtered(model, round_id, args)
-    if not (args.get("topic") or args.get("q")):
+    query = records.filtered_query(model, round_id, args)
+    if not records.needs_python_filter(args):
         return _page(query, pagination)
-    rows = _python_filter(list(db.session().scalars(query)), args)
+    rows = records.python_filter(list(db.session().scalars(query)), args)
     pagination.item_count = len(rows)
     start = (pagination.page - 1) * pagination.page_size
     return rows[start:start + pagination.page_size]

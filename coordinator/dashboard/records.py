@@ -11,7 +11,6 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 
 from coordinator import db
-from coordinator.api.records import _filtered, _python_filter
 from coordinator.dashboard.blueprint import bp
 from coordinator.dashboard.helpers import (
     actor_id,
@@ -37,6 +36,7 @@ from coordinator.pages.options import (
     municipality_options,
 )
 from coordinator.schemas.rounds import ListArgs
+from coordinator.services.records import filtered_query, python_filter
 
 __all__ = ["bp"]
 FILTERS = ("q", "municipality_code", "org_level", "topic", "status")
@@ -57,7 +57,8 @@ def _listing(model: type[Host] | type[Application], round_id: int, template: str
     args, errors = _filter_args()
     rows: list[Any] = []
     if not errors:
-        rows = _python_filter(list(db.session().scalars(_filtered(model, round_id, args))), args)
+        query = filtered_query(model, round_id, args)
+        rows = python_filter(list(db.session().scalars(query)), args)
     return render_template(
         template, round_=round_, page=paginate(rows), errors=errors,
         filters={key: request.args.get(key, "") for key in FILTERS},
