@@ -1,4 +1,7 @@
-"""Subject requests: export one person's data (coordinators), erase it (admins only).
+"""Subject requests: export one person's data and erase it (admins only).
+
+Both span every round, while a coordinator sees only the rounds assigned to them
+(``coordinator/access.py``), so both need the admin role.
 
 The erasure takes the address in the JSON body, never in the URL, because URLs end up in
 access logs. The export is a GET (a download); the Procfile's access log format leaves
@@ -17,15 +20,15 @@ from marshmallow import Schema, fields, validate
 
 from coordinator import db
 from coordinator.api.blueprint import Blueprint
-from coordinator.auth import admin_required, coordinator_required
+from coordinator.auth import admin_required
 from coordinator.schemas.common import Email
 from coordinator.services.audit import record_audit
 from coordinator.services.privacy import erase_person, export_person, subject_hash
 
 blp = Blueprint("privacy", __name__, url_prefix="/api/privacy",
-                description="Personal data: export (coordinators) and erasure (admins)")
-# Sign-in first, so an anonymous caller gets 401 before any argument is looked at.
-blp.before_request(coordinator_required(lambda: None))
+                description="Personal data: export and erasure (admins only)")
+# The role first (401 anonymous, 403 coordinator), before any argument is looked at.
+blp.before_request(admin_required(lambda: None))
 
 
 class PersonArgs(Schema):
@@ -61,7 +64,7 @@ class PersonExport(MethodView):
     @blp.doc(responses={"200": {
         "description": "Every stored row that names the person, as a JSON download",
         "content": {"application/json": {"schema": {"type": "object"}}}}})
-    @coordinator_required
+    @admin_required
     def get(self, args: dict[str, Any]) -> Response:
         """Export everything stored about one person (subject access request)."""
         session = db.session()
@@ -78,7 +81,6 @@ class PersonExport(MethodView):
 
 @blp.route("/people/erase")
 class PersonErase(MethodView):
-    # Outermost, so a coordinator hears 403 before anything about the body.
     @admin_required
     @blp.arguments(PersonArgs)
     @blp.response(200, ErasureOut)
