@@ -33,10 +33,14 @@ def _valid_email(email: str) -> str:
               help="Where to write the JSON (default: standard output).")
 def export_command(email: str, output: click.utils.LazyFile) -> None:
     """Write everything stored about EMAIL as JSON."""
-    from coordinator.services.privacy import export_person
+    from coordinator.services.audit import record_audit
+    from coordinator.services.privacy import export_person, subject_hash
 
-    data = export_person(db.session(), _valid_email(email), redis=_redis())
-    db.session().rollback()
+    address = _valid_email(email)
+    data = export_person(db.session(), address, redis=_redis())
+    record_audit(db.session(), None, "privacy.export", "person", 0, None,
+                 {"subject": subject_hash(address), "via": "cli"})
+    db.session().commit()
     json.dump(data, output, ensure_ascii=False, indent=2)
     output.write("\n")
 

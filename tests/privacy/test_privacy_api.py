@@ -91,6 +91,9 @@ def test_cli_export_and_erase(app: Flask, runner: FlaskCliRunner, applied: int) 
     exported = runner.invoke(args=["privacy", "export", PERSON])
     assert exported.exit_code == 0, exported.output
     assert f'"id": {applied}' in exported.output
+    with app.app_context():
+        assert db.session().scalars(select(AuditEntry).where(
+            AuditEntry.action == "privacy.export")).one().after["via"] == "cli"
     refused = runner.invoke(args=["privacy", "erase", PERSON], input="n\n")
     assert refused.exit_code != 0
     erased = runner.invoke(args=["privacy", "erase", PERSON, "--yes"])
