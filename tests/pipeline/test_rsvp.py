@@ -165,3 +165,32 @@ def test_decline_moves_that_group_only_with_an_updated_ics(
     # A repeated re-schedule job changes nothing more.
     drain(app, redis_conn)
     assert len(_snapshot(app)) == len(after)
+
+
+def test_decline_with_no_other_session_cancels_with_the_next_sequence(
+        app: Flask, coordinator_client: FlaskClient, redis_conn: Redis) -> None:
+    round_id = _workshops_round(app, coordinator_client, redis_conn)
+    invitation_id, people = _a_group_with_visitors(app, round_id)
+    with app.app_context():
+        session = db.session()
+        mine = session.get(WorkshopSession, session.get(Invitation, invitation_id).session_id)
+        # Every other session of that kind is full.
+        for ws in session.scalars(select(WorkshopSession).where(
+                WorkshopSession.kind == mine.kind, WorkshopSession.id != mine.id)):
+            ws.capacity = sum(i.people for i in session.scalars(select(Invitation).where(
+                Invitation.session_id == ws.id)))
+        session.commit()
+    before = _snapshot(app)
+    url = _link(app, invitation_id, people[0])
+    assert coordinator_client.post(url, data={"answer": "no"}).status_code == 200
+    drain(app, redis_conn)
+    after = _snapshot(app)
+    assert after[invitation_id] == (before[invitation_id][0], "cancelled")
+    assert {k: v for k, v in after.items() if k != invitation_id} == \
+        {k: v for k, v in before.items() if k != invitation_id}
+    changed = _messages(app, "workshop_changed")
+    assert len(changed) == len(people)
+    for message in changed:
+        calendar = _calendar(app, message.id)
+        assert str(calendar["METHOD"]) == "CANCEL"
+        assert int(calendar.walk("VEVENT")[0]["SEQUENCE"]) == 1
