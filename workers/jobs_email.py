@@ -158,14 +158,20 @@ def send_message(message_id: int) -> str:
 
 @with_app_context
 def send_pending(batch_size: int = 100) -> int:
-    """Sweep due pending and stale sending rows, in batches; the number handled."""
+    """Sweep due pending and stale sending rows; the number handled.
+
+    Rows are claimed one at a time, just before each is sent: a worker that dies in the
+    middle of a sweep (killed, or its horse lost with Redis) leaves one row in ``sending``
+    to be flagged as a possible duplicate, not every row it had claimed ahead.
+    ``batch_size`` rows at most per job; the relay's sweep enqueues the next job.
+    """
     session = db.session()
     backend = backend_from_config(current_app.config)
     handled = 0
-    while True:
-        ids = claim_batch(session, batch_size)
-        for message_id in ids:
-            deliver(session, message_id, backend)
-        handled += len(ids)
-        if len(ids) < batch_size:
-            return handled
+    while handled < batch_size:
+        ids = claim_batch(session, 1)
+        if not ids:
+            break
+        deliver(session, ids[0], backend)
+        handled += 1
+    return handled

@@ -186,16 +186,23 @@ class Background:
         return code
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:] if self.log.exists() else ""
+        """The log's last lines, without traceback frames (they crowd out what happened)."""
+        if not self.log.exists():
+            return ""
+        lines = [line for line in self.log.read_text(errors="replace").splitlines()
+                 if line and not line[0].isspace() and "cleaning" not in line]
+        return "\n".join(lines[-40:])
 
 
 class ForkingWorker(Background):
-    """``rq worker`` as the Procfile runs it: a main process that forks a work horse per job."""
+    """``rq worker`` as the Procfile runs it: a main process that forks a work horse per job
+    (``workers.worker.AppWorker``: the app built once in the parent, inherited by horses)."""
 
     def __init__(self, config: dict[str, Any], queues: list[str], log: Path,
                  burst: bool = False) -> None:
-        args = [str(BIN / "rq"), "worker", "--serializer", "rq.serializers.JSONSerializer",
-                "--url", config["REDIS_URL"], "--with-scheduler", *queues]
+        args = [str(BIN / "rq"), "worker", "-w", "workers.worker.AppWorker", "--serializer",
+                "rq.serializers.JSONSerializer", "--url", config["REDIS_URL"],
+                "--with-scheduler", *queues]
         super().__init__([*args, "--burst"] if burst else args, config, log)
 
     def horses(self) -> list[int]:
