@@ -158,3 +158,18 @@ def state_label(value: str | None) -> str:
 @bp.app_template_filter("dash_state")
 def _state_filter(value: str | None) -> str:
     return state_label(value)
+
+
+DECLINE_REASON_LABELS = {
+    "week": N_("the week does not suit"), "workload": N_("too much work"),
+    "distance": N_("too far to travel"), "topic": N_("not what they want to learn"),
+    "other": N_("another reason"),
+}
+
+
+@bp.app_template_filter("decline_reason")
+def decline_reason_label(value: str | None) -> str:
+    """A stored decline reason ("<code>" or "<code>: <words>") with the code in words."""
+    code, _, words = (value or "").partition(": ")
+    label = gettext(DECLINE_REASON_LABELS[code]) if code in DECLINE_REASON_LABELS else code
+    return f"{label}: “{words}”" if words else label

@@ -98,6 +98,7 @@ def offer_rows(session: Session, placements: list[Placement]) -> list[dict[str, 
     for placement in placements:
         states = {c.party: consent_state(c, placement, now) for c in placement.consents}
         rows.append({"placement": placement, "states": states,
+                     "reasons": {c.party: c.reason for c in placement.consents if c.reason},
                      "application": session.get(Application, placement.application_id),
                      "host": session.get(Host, placement.host_id),
                      "can_remind": placement.status == "offered" and placement.deadline_at > now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coordinator.db import Base
@@ -50,5 +50,7 @@ class Consent(Base):
     # pending -> accepted | declined
     status: Mapped[str] = mapped_column(String(10), default="pending")
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Why they declined: "<code>" or "<code>: <their words>" (personal data, erased with them).
+    reason: Mapped[str | None] = mapped_column(Text)
 
     placement: Mapped[Placement] = relationship(back_populates="consents")

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from coordinator import db
 from coordinator.models import Application, Consent, Host, Placement, Round
 from coordinator.services import offers
+from coordinator.services.errors import InvalidData
 from coordinator.services.links import LinkError, read_token
 
 bp = Blueprint("offers", __name__, url_prefix="/offers")
@@ -38,11 +39,14 @@ def _consent(token: str) -> Consent:
 
 
 def _page(token: str, consent: Consent, outcome: str | None = None,
-          status: int = 200) -> ResponseReturnValue:
+          status: int = 200, errors: dict[str, list[str]] | None = None) -> ResponseReturnValue:
     session = db.session()
     placement = session.get(Placement, consent.placement_id)
     context: dict[str, Any] = {
         "token": token, "consent": consent, "placement": placement, "outcome": outcome,
+        "errors": errors or {}, "reasons": offers.DECLINE_REASONS,
+        "reason_text_max": offers.DECLINE_TEXT_MAX,
+        "form": request.form if request.method == "POST" else {},
         "application": session.get(Application, placement.application_id),
         "host": session.get(Host, placement.host_id),
         "round": session.get(Round, placement.round_id),
@@ -64,6 +68,13 @@ def answer(token: str) -> ResponseReturnValue:
     choice = request.form.get("answer")
     if choice not in ("accept", "decline"):
         return _page(token, consent, "invalid", 400)
-    outcome = offers.respond(db.session(), consent, choice == "accept")
+    reason = None
+    if choice == "decline":
+        try:
+            reason = offers.decline_reason(request.form.get("reason"),
+                                           request.form.get("reason_text"))
+        except InvalidData as exc:
+            return _page(token, consent, "invalid reason", 400, exc.errors)
+    outcome = offers.respond(db.session(), consent, choice == "accept", reason)
     db.session().commit()
     return _page(token, consent, outcome, 200 if outcome == "recorded" else 409)

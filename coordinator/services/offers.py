@@ -26,7 +26,7 @@ from coordinator.models import (
 from coordinator.models._types import utcnow
 from coordinator.services import matching
 from coordinator.services.audit import record_audit
-from coordinator.services.errors import Conflict
+from coordinator.services.errors import Conflict, InvalidData
 from coordinator.services.events import record_event
 from coordinator.services.links import external_url, make_token
 from coordinator.services.mail import queue_message
@@ -167,10 +167,38 @@ def consents_answered_together(session: Session, consent: Consent) -> list[Conse
     return [host_consent(session, p) for p in host_group(session, consent.placement)]
 
 
-def respond(session: Session, consent: Consent, accept: bool) -> str:
+# Common reasons for declining an offer; "other" asks for the person's own words.
+DECLINE_REASONS = ("week", "workload", "distance", "topic", "other")
+DECLINE_TEXT_MAX = 500
+
+
+def decline_reason(code: str | None, text: str | None) -> str | None:
+    """The reason as stored on the consent ("<code>" or "<code>: <text>"), or None.
+
+    Both parts are optional; words without a code count as "other".
+    """
+    code = (code or "").strip()
+    text = " ".join((text or "").split())  # newlines and control whitespace fold to spaces
+    errors: dict[str, list[str]] = {}
+    if code and code not in DECLINE_REASONS:
+        errors["reason"] = ["Choose one of the listed reasons."]
+    if len(text) > DECLINE_TEXT_MAX:
+        errors["reason_text"] = [f"At most {DECLINE_TEXT_MAX} characters."]
+    if any(not ch.isprintable() for ch in text):
+        errors["reason_text"] = ["Only printable characters, please."]
+    if errors:
+        raise InvalidData(errors)
+    if not code and not text:
+        return None
+    code = code or "other"
+    return f"{code}: {text}" if text else code
+
+
+def respond(session: Session, consent: Consent, accept: bool, reason: str | None = None) -> str:
     """Record an answer: 'recorded', 'already recorded' or 'no longer open'.
 
-    A host's answer covers every still-open placement of its group.
+    A host's answer covers every still-open placement of its group; a decline's ``reason``
+    (from ``decline_reason``) goes on every consent it covers.
     """
     session.get(Placement, consent.placement_id, with_for_update=True)
     session.refresh(consent)
@@ -183,6 +211,8 @@ def respond(session: Session, consent: Consent, accept: bool) -> str:
                 or placement.deadline_at <= utcnow():
             continue
         _record(session, member, placement, accept)
+        if not accept:
+            member.reason = reason
         recorded += 1
     return "recorded" if recorded else "no longer open"
 

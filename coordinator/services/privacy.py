@@ -166,6 +166,7 @@ def _erase_records(session: Session, person: PersonRecords, report: ErasureRepor
         report.hosts += 1
     for consent in person.consents:
         consent.email = erased_address("c", consent.id)
+        consent.reason = None  # their own words on why they declined
         report.consents += 1
     for message in person.messages:
         attachments, events = anonymise_message(session, message)

@@ -145,6 +145,7 @@ def erase_round(session: Session, redis: Redis | None, round_: Round) -> RoundEr
     for consent in session.scalars(select(Consent).join(Placement).where(
             Placement.round_id == round_.id)):
         consent.email = erased_address("c", consent.id)
+        consent.reason = None  # the decline reason may be in the person's own words
         report.consents += 1
     report.messages = _anonymise_round_messages(session, round_.id)
     gone = emails - kept
