@@ -73,10 +73,7 @@ BY_ENDPOINT: dict[str, Kind] = {
 }
 # Routes known not to behave as classified yet, by blueprint or endpoint, with the reason.
 # Remove the entry when the route is fixed (the test then checks it for real).
-KNOWN_GAPS: dict[str, str] = {
-    "privacy": "per-person export/erasure spans every round, so it should be admin-only; "
-               "today any coordinator may call it (issue 8, privacy part)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 # How to fill each URL argument from one round's objects (coord_b gets round A's).
 OBJECT_ARGUMENTS = {
     "round_id": "round_id", "host_id": "host_id", "application_id": "application_id",
