@@ -116,7 +116,7 @@ def test_expiry_at_deadline_declines_and_resolves_and_late_post_is_closed(
     with app.app_context():
         runs = db.session().scalars(select(SolverRun).order_by(SolverRun.id)).all()
         assert len(runs) == 2 and runs[1].settings.get("resolve") and runs[1].status == "done"
-    late = coordinator_client.post(f"/offers/{_token(app, consent_id)}",
+    late = coordinator_client.post(f"/offers/{_token(app, consent_id)}?lang=en",
                                    data={"answer": "accept"})
     assert late.status_code == 409
     assert "no longer open" in late.get_data(as_text=True)

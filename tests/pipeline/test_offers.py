@@ -46,7 +46,7 @@ def test_get_never_acts_and_post_is_recorded_once(
     round_id = _published(app, coordinator_client, redis_conn)
     consent_id, placement_id, _party = _consents(app, round_id)[0]
     url = f"/offers/{_token(app, consent_id)}"
-    page = coordinator_client.get(url)
+    page = coordinator_client.get(f"{url}?lang=en")  # English from here on (session)
     assert page.status_code == 200 and "Accept" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session().get(Consent, consent_id).status == "pending"
