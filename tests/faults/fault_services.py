@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -89,13 +90,14 @@ class PostgresCluster:
     """A throwaway cluster: initdb in a temporary directory, owned by ``postgres`` when we
     run as root (PostgreSQL refuses to run as root)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self) -> None:
         bindir = _postgres_bin()
         if bindir is None:
             raise FileNotFoundError("initdb (/usr/lib/postgresql/*/bin/initdb)")
         self.bindir = bindir
-        self.directory = directory
-        self.data = directory / "data"
+        # Not under pytest's tmp_path: that is private to root, and the server runs as postgres.
+        self.directory = Path(tempfile.mkdtemp(prefix="coordinator-pg-fault-"))
+        self.data = self.directory / "data"
         self.port = free_port()
 
     @property
@@ -106,8 +108,10 @@ class PostgresCluster:
         command = list(args)
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       timeout=120)
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(args[:2])} failed: {done.stderr.decode()[-2000:]}")
 
     def init(self) -> PostgresCluster:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -133,6 +137,7 @@ class PostgresCluster:
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._ctl("stop", "-m", "immediate")
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def answers(self) -> bool:
         try:
