@@ -233,7 +233,9 @@ def _walk_the_round(app: Flask, live_server: str, browser: Any,
     # The worker seeds the round; the overview shows the counts once it has.
     def demo_imported() -> bool:
         page.reload()
-        return "24 applications" in page.locator("ul.counts").inner_text()
+        # "24" may sit above "applications" (a block <strong>): compare the words only.
+        return " ".join(page.locator("ul.counts li").first.inner_text().split()) == (
+            "24 applications")
 
     _wait_for(demo_imported, "the demo import", pipeline)
     walk.nav("Applications")
