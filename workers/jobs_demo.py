@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 
 from coordinator import db
-from coordinator.dashboard.demo_import import (
+from coordinator.models import Event, Round
+from coordinator.services.demo_import import (
     DEMO_IMPORT_REQUESTED,
     IMPORTABLE,
     import_demo_data,
     record_demo_outcome,
     round_is_empty,
 )
-from coordinator.models import Event, Round
 from workers.context import with_app_context
 
 log = logging.getLogger(__name__)

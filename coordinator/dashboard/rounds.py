@@ -14,13 +14,6 @@ from sqlalchemy import func, select
 
 from coordinator import db
 from coordinator.dashboard.blueprint import bp
-from coordinator.dashboard.demo_import import (
-    DEMO_SIZES,
-    IMPORTABLE,
-    demo_import_queued,
-    request_demo_import,
-    round_is_empty,
-)
 from coordinator.dashboard.helpers import (
     actor_id,
     audit_trail,
@@ -34,6 +27,13 @@ from coordinator.models import Application, Placement, Round, RoundStatus
 from coordinator.pages.messages import translate
 from coordinator.schemas.rounds import RoundIn
 from coordinator.services import rounds as round_service
+from coordinator.services.demo_import import (
+    DEMO_SIZES,
+    IMPORTABLE,
+    demo_import_queued,
+    request_demo_import,
+    round_is_empty,
+)
 from coordinator.services.errors import Conflict, InvalidData
 
 __all__ = ["bp"]

@@ -1,4 +1,5 @@
-"""Filling an empty draft or open round with the demo hosts and applications.
+"""Filling an empty draft or open round with the demo hosts and applications (the dashboard
+asks, workers.jobs_demo seeds).
 
 The demo seeding (coordinator.demo) creates its own open round through the real intake
 services; the rows are then moved into the coordinator's round, whose weeks grow to cover
