@@ -6,7 +6,6 @@ after) and on a SQLite file. Redis gets a database number of its own for the ses
 
 from __future__ import annotations
 
-import os
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -18,37 +17,17 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
-
-from coordinator import create_app, db, migrate
-
-PG_CANDIDATES = (
-    "postgresql://postgres@127.0.0.1:5432/test",  # this machine and CI: trust auth
-    # What scripts/ensure_services.sh creates on a fresh Debian cluster (password auth).
-    "postgresql://coordinator_test:coordinator_test@127.0.0.1:5432/postgres",
+from testing_support import (  # noqa: F401 - re-exported for older imports
+    PG_ADMIN_URL,
+    REDIS_BASE_URL,
+    TEST_PASSWORD,
+    _pg_url_for,
+    _truncate,
+    application_payload,
+    host_payload,
 )
 
-
-def _pg_admin_url() -> str:
-    if os.environ.get("TEST_PG_ADMIN_URL"):
-        return os.environ["TEST_PG_ADMIN_URL"]
-    for url in PG_CANDIDATES:
-        try:
-            psycopg.connect(url, connect_timeout=3).close()
-            return url
-        except psycopg.OperationalError:
-            continue
-    return PG_CANDIDATES[0]
-
-
-PG_ADMIN_URL = _pg_admin_url()
-REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
-TEST_PASSWORD = "correct horse battery staple"
-
-
-def _pg_url_for(name: str) -> str:
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    return f"{base}/{name}"
+from coordinator import create_app, db, migrate
 
 
 @pytest.fixture(scope="session")
@@ -99,17 +78,6 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture(params=["postgresql", "sqlite"])
 def database_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{request.param}_url")
-
-
-def _truncate(app: Flask) -> None:
-    engine = app.extensions["db_engine"]
-    tables = [t.name for t in reversed(db.Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture
@@ -172,46 +140,6 @@ def open_round(coordinator_client: FlaskClient) -> dict[str, Any]:
     opened = coordinator_client.post(f"/api/rounds/{created.json['id']}/open")
     assert opened.status_code == 200, opened.json
     return opened.json
-
-
-def host_payload(**overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "organisation": "Aarhus Kommune",
-        "org_level": "municipality",
-        "municipality_code": "751",
-        "innovation_title": "Velfærdsteknologi i hjemmeplejen",
-        "innovation_description": "Skærmbesøg og sensorer, der giver borgerne mere frihed.",
-        "topics": ["velfærdsteknologi", "ældre"],
-        "language": "da",
-        "capacity": 2,
-        "min_visitors": 1,
-        "weeks": ["2027-W37"],
-        "visit_days": 3,
-        "contact_name": "Karen Jensen",
-        "contact_email": "karen@aarhus.example",
-    }
-    payload.update(overrides)
-    return payload
-
-
-def application_payload(host_ids: list[int], **overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "name": "Mads Nielsen",
-        "email": "mads@odense.example",
-        "organisation": "Odense Kommune",
-        "org_level": "municipality",
-        "municipality_code": "461",
-        "learning_goal": "Hvordan man skalerer skærmbesøg til hele kommunen.",
-        "topics": ["velfærdsteknologi"],
-        "host_choices": host_ids,
-        "weeks": ["2027-W37"],
-        "max_km": 200,
-        "language": "da",
-        "manager_name": "Lone Hansen",
-        "manager_email": "lone@odense.example",
-    }
-    payload.update(overrides)
-    return payload
 
 
 @pytest.fixture

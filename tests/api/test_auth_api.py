@@ -9,9 +9,9 @@ from api_helpers import (
     nothing_stored,
     rows,
 )
-from conftest import TEST_PASSWORD
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from testing_support import TEST_PASSWORD
 
 from coordinator import db
 from coordinator.models import User

@@ -13,9 +13,9 @@ from api_helpers import (
     post_application,
     post_host,
 )
-from conftest import application_payload, host_payload
 from flask import Flask
 from flask.testing import FlaskClient
+from testing_support import application_payload, host_payload
 
 from coordinator import db
 from coordinator.models import Host

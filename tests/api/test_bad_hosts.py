@@ -13,9 +13,9 @@ from api_helpers import (
     nothing_stored,
     post_host,
 )
-from conftest import host_payload
 from flask import Flask
 from flask.testing import FlaskClient
+from testing_support import host_payload
 
 OUTSIDE = {"municipality_code": None}
 

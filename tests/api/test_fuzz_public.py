@@ -11,11 +11,11 @@ from api_helpers import (
     hosts_url,
     row_counts,
 )
-from conftest import application_payload, host_payload
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testing_support import application_payload, host_payload
 
 TRICKY_TEXT = st.sampled_from([
     "", " ", "\x00", "a\x00b", "\ud800", "\udfff x", "<script>alert(1)</script>", "<b>", "%",

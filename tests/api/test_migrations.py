@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import PG_ADMIN_URL, _pg_url_for
 from sqlalchemy import inspect
+from testing_support import PG_ADMIN_URL, _pg_url_for
 
 from coordinator import db, migrate
 from coordinator import models as _models  # noqa: F401 - every table on the metadata

@@ -15,9 +15,9 @@ from api_helpers import (
     post_host,
     row_counts,
 )
-from conftest import application_payload, host_payload
 from flask import Flask
 from flask.testing import FlaskClient
+from testing_support import application_payload, host_payload
 
 BROKEN_BODIES: list[tuple[str, bytes]] = [
     ("truncated", b'{"organisation": "Aarhus'),

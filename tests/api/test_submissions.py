@@ -14,9 +14,9 @@ from api_helpers import (
     row_counts,
     rows,
 )
-from conftest import application_payload, host_payload
 from flask import Flask
 from flask.testing import FlaskClient
+from testing_support import application_payload, host_payload
 
 from coordinator.models import Application, Event, Message
 from coordinator.services.links import LinkError, read_token

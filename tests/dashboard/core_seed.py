@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import application_payload, host_payload
 from flask import Flask
+from testing_support import application_payload, host_payload
 
 from coordinator import db
 from coordinator.schemas.intake import ApplicationIn, HostIn

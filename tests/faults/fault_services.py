@@ -7,6 +7,7 @@ server here runs on a free loopback port and dies with its fixture.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -160,6 +161,14 @@ def worker_env(config: dict[str, Any]) -> dict[str, str]:
     return env
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in
+                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 class Background:
     """A process of ours (worker, relay) with its output in a log file, killed as a group."""
 
@@ -176,10 +185,16 @@ class Background:
         return self
 
     def kill_all(self) -> None:
-        """SIGKILL the process and its children at once (a machine losing power)."""
+        """SIGKILL the process and its children at once (a machine losing power).
+
+        RQ puts each work horse in a process group of its own (``os.setpgrp``), so the
+        children are killed by pid as well as the group."""
         if self.process is None:
             return
         if self.process.poll() is None:
+            for pid in _children(self.process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
         self.process = None
@@ -214,13 +229,10 @@ class ForkingWorker(Background):
         """Pids of the work horses the worker forked (children of its main process)."""
         if self.process is None:
             return []
-        try:
-            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
-        except OSError:
-            return []
         # --with-scheduler forks the scheduler too; the log names its pid.
-        schedulers = set(re.findall(r"Scheduler for .* started with PID (\d+)", self.output()))
-        return [int(pid) for pid in text.split() if pid not in schedulers]
+        schedulers = {int(pid) for pid in re.findall(r"Scheduler for .* started with PID (\d+)",
+                                                     self.output())}
+        return [pid for pid in _children(self.process.pid) if pid not in schedulers]
 
 
 class Relay(Background):

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import TEST_PASSWORD, _truncate, host_payload
 from flask import Flask
 from fuzz_helpers import cheap_password_hashing  # noqa: F401 - autouse
 from hypothesis import HealthCheck, Phase, settings
@@ -27,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from testing_support import TEST_PASSWORD, _truncate, host_payload
 
 from coordinator import create_app, db
 from coordinator.auth import create_user
