@@ -98,6 +98,14 @@ def deliver(session: Session, message_id: int, backend: EmailBackend) -> str:
         select(MessageAttachment).where(MessageAttachment.message_id == message_id)
         .order_by(MessageAttachment.id)))
     delay: float | None = None
+    if message.recipient.lower().endswith(".invalid"):
+        # An erased person's address (GDPR erasure writes ...@erased.invalid, a domain reserved
+        # never to resolve): a reminder booked before the erasure must not go anywhere.
+        message.status, message.last_error = "failed", "recipient erased; not sent"
+        message.claimed_at = None
+        session.commit()
+        log.info("message %s: not sent, recipient erased", message_id)
+        return "failed"
     try:
         provider_id = backend.send(message, attachments)
     except RetryableSendError as exc:

@@ -86,3 +86,19 @@ def test_outbox_backend_never_touches_the_network(job_app: Flask, redis_conn: Re
     sent = row(job_app, message_id)
     assert (sent.status, sent.provider_id) == ("sent", f"outbox-{message_id}")
     assert sendgrid_server.requests == []
+
+
+def test_an_erased_recipient_is_never_sent_to(job_app: Flask, redis_conn: Redis,
+                                              sendgrid_server: RecordingSendGrid) -> None:
+    from coordinator import db
+    from coordinator.models import Message
+
+    message_id = queued_message(job_app)
+    with job_app.app_context():  # what GDPR erasure leaves behind in a pending reminder
+        db.session().get(Message, message_id).recipient = f"erased+a{message_id}@erased.invalid"
+        db.session().commit()
+    enqueue(redis_conn, message_id)
+    work(redis_conn)
+    refused = row(job_app, message_id)
+    assert (refused.status, refused.last_error) == ("failed", "recipient erased; not sent")
+    assert sendgrid_server.requests == []
