@@ -132,7 +132,7 @@ def denmark_map(hosts: Sequence[MapPoint], visitors: Sequence[MapPoint],
     # The Kattegat corner (north-east) is open sea at every width: room for the legend.
     parts.append(_legend(labels, width - 200, 10))
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # nosec B704 - every text piece above went through escape()
 
 
 def _legend(labels: MapLabels, left: float, top: float) -> str:
