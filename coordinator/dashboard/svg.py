@@ -145,7 +145,8 @@ class Load:
 def load_chart(loads: Sequence[Load], *, chart_id: str, title: str, desc: str,
                width: int = 640) -> Markup:
     """Horizontal bars of people per session against the session's capacity (outlined)."""
-    row, left, right, top = 30, 220, 70, 10
+    # Wide enough for "Forberedelse 2027-08-23 København" at 12 px: no label is cut off.
+    row, left, right, top = 30, 260, 70, 10
     height = top * 2 + row * max(len(loads), 1)
     plot_w = width - left - right
     scale = max([max(x.capacity, x.load) for x in loads] or [1]) or 1
