@@ -52,7 +52,7 @@ scan: setup
 	$(BIN)/python .ci/audit_dependencies.py
 
 up: setup services migrate
-	$(BIN)/honcho start web worker relay
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web worker relay
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
