@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,8 @@ def phone(browser: Any) -> Any:
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                   device_scale_factor=2)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous: the live server shares two cores with the rest of the suite in CI.
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 
@@ -83,7 +85,7 @@ def test_signed_link_pages_are_clear_on_a_phone(
     phone.goto(live_server + participant_links["offer"])
     _assert_clear(phone, "offer", found)
     _submit(phone, "button[value=accept]")
-    assert phone.locator("[role=status]").is_visible()
+    expect(phone.locator("[role=status]")).to_be_visible()
     _assert_clear(phone, "offer answered", found)
 
     for kind in ("application", "host"):
@@ -93,7 +95,7 @@ def test_signed_link_pages_are_clear_on_a_phone(
         # Sent with a required field emptied: the errors must fit the phone too.
         phone.locator("main form").first.locator("input[type=email]").first.fill("")
         _submit(phone, "main form >> nth=0 >> button[type=submit] >> nth=0")
-        assert phone.locator(".error-summary").is_visible()
+        expect(phone.locator(".error-summary")).to_be_visible()
         _assert_clear(phone, f"{kind} link with errors", found)
         phone.goto(link)
         _submit(phone, "form[action$='/withdraw'] button[type=submit]")
@@ -112,7 +114,7 @@ def test_rsvp_page_is_clear_on_a_phone(live_server: str, phone: Any,
     phone.goto(live_server + participant_links["rsvp"])
     _assert_clear(phone, "rsvp", found)
     _submit(phone, "main form button[value=yes]")
-    assert phone.locator("[role=status]").is_visible()
+    expect(phone.locator("[role=status]")).to_be_visible()
     _assert_clear(phone, "rsvp answered", found)
     assert not found, _report(found)
 
