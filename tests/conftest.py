@@ -105,6 +105,20 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def redis_conn(app: Flask) -> Iterator[redis.Redis]:
+    """The app's Redis database, empty, with jobs run in this process using ``app``."""
+    from workers.context import set_app
+
+    conn = redis.Redis.from_url(app.config["REDIS_URL"])
+    conn.flushdb()
+    set_app(app)
+    yield conn
+    set_app(None)
+    conn.flushdb()
+    conn.close()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -5,7 +5,6 @@ A real relay and a real RQ SimpleWorker (burst) solve a seeded demo round on the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,18 +21,6 @@ from coordinator.models import AuditEntry, Event, Placement, Round, RoundStatus,
 from coordinator.services import matching
 from coordinator.services.rounds import transition_round
 from workers import relay
-from workers.context import set_app
-
-
-@pytest.fixture
-def redis_conn(app: Flask) -> Iterator[Redis]:
-    conn = Redis.from_url(app.config["REDIS_URL"])
-    conn.flushdb()
-    set_app(app)
-    yield conn
-    set_app(None)
-    conn.flushdb()
-    conn.close()
 
 
 @pytest.fixture

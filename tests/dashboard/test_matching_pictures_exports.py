@@ -19,7 +19,6 @@ from coordinator.dashboard.exports import safe_cell
 from coordinator.models import Application, AuditEntry, Host, Invitation, WorkshopSession
 
 # The solved round (a real worker and relay) comes from the matching page tests.
-redis_conn = test_matching_pages.redis_conn
 solved_round = test_matching_pages.solved_round
 coordinator_client = test_matching_pages.coordinator_client
 

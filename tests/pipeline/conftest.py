@@ -3,26 +3,12 @@ coordinator who may see every round (the rounds here are seeded, not created thr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from redis import Redis
 
 from coordinator import db
-from workers.context import set_app
-
-
-@pytest.fixture
-def redis_conn(app: Flask) -> Iterator[Redis]:
-    conn = Redis.from_url(app.config["REDIS_URL"])
-    conn.flushdb()
-    set_app(app)
-    yield conn
-    set_app(None)
-    conn.flushdb()
-    conn.close()
 
 
 @pytest.fixture
