@@ -8,6 +8,9 @@ connection errors) and permanent (other 4xx): the job decides what to do with ea
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import email.utils
+import time
 import urllib.error
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -120,18 +123,44 @@ def _classify(exc: http_errors.HTTPError) -> SendError:
     status = int(exc.status_code)
     body = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else str(exc.body)
     reason = f"HTTP {status}: {body[:500]}"
-    if status == 429:
-        reset = _header(exc.headers, "X-RateLimit-Reset")
-        return RetryableSendError(reason, retry_after=_seconds_until(reset))
-    if status >= 500:
-        return RetryableSendError(reason)
+    if status == 429 or status >= 500:
+        return RetryableSendError(reason, retry_after=_provider_wait(exc.headers, status))
     return PermanentSendError(reason)
+
+
+def _provider_wait(headers: Any, status: int) -> float | None:
+    """Seconds the provider asked us to wait; None leaves the job to its own backoff.
+
+    ``Retry-After`` (RFC 9110: seconds or an HTTP date) is the standard answer to 429 and
+    503 and wins; SendGrid's own ``X-RateLimit-Reset`` (a Unix time) comes with 429 only.
+    The job caps whatever is returned here.
+    """
+    if status in (429, 503):
+        wait = _retry_after_seconds(_header(headers, "Retry-After"))
+        if wait is not None:
+            return wait
+    if status == 429:
+        return _seconds_until(_header(headers, "X-RateLimit-Reset"))
+    return None
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # neither form: fall back to the backoff rather than guess
+    if when.tzinfo is None:  # an HTTP date is always GMT; "-0000" parses as naive
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def _seconds_until(reset: str | None) -> float | None:
     """X-RateLimit-Reset is a Unix time in seconds."""
-    import time
-
     if not reset:
         return None
     try:

@@ -114,7 +114,7 @@ def deliver(session: Session, message_id: int, backend: EmailBackend) -> str:
         if message.attempts >= int(_setting("EMAIL_MAX_ATTEMPTS")):
             message.status = "failed"
         else:
-            delay = exc.retry_after if exc.retry_after is not None else _backoff(message.attempts)
+            delay = _retry_delay(exc.retry_after, message.attempts)
             message.status = "pending"
             message.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
     except PermanentSendError as exc:
@@ -130,6 +130,17 @@ def deliver(session: Session, message_id: int, backend: EmailBackend) -> str:
     if delay is not None:
         _reschedule(message_id, attempts, delay)
     return status
+
+
+def _retry_delay(provider_wait: float | None, attempts: int) -> float:
+    """The provider's wait when it named one, never longer than our longest backoff.
+
+    A bogus or hostile ``Retry-After`` (a day, a year) must not park a message past any
+    response deadline; the cap is the same ceiling the backoff itself stops at.
+    """
+    if provider_wait is None:
+        return _backoff(attempts)
+    return min(float(_setting("EMAIL_RETRY_MAX_SECONDS")), provider_wait)
 
 
 def _backoff(attempts: int) -> float:

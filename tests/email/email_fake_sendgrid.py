@@ -1,7 +1,8 @@
 """A local stand-in for SendGrid's ``POST /v3/mail/send`` that records and checks requests.
 
 Each request takes the next scripted answer ("202", "400", "500", ("429", reset_epoch),
-("hang", seconds), ("stall", seconds)); with none left it answers 202. A request answered
+("retry-after", status, header_value), ("hang", seconds), ("stall", seconds)); with none left
+it answers 202. A request answered
 202, or one that hangs (the provider accepted it, then the client gave up), counts as
 delivered; a "stall" never gets accepted (the sender died before the provider took it).
 """
@@ -100,6 +101,9 @@ class RecordingSendGrid:
                 if isinstance(answer, tuple) and answer[0] == "429":
                     self._answer(429, {"errors": [{"message": "too many"}]},
                                  {"X-RateLimit-Reset": str(int(answer[1]))})
+                elif isinstance(answer, tuple) and answer[0] == "retry-after":
+                    self._answer(int(answer[1]), {"errors": [{"message": "come back later"}]},
+                                 {"Retry-After": str(answer[2])})
                 elif answer == "202":
                     n = len(owner.requests)
                     self._answer(202, None, {"X-Message-Id": f"sg{n:06d}"})
