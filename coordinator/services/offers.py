@@ -38,6 +38,9 @@ OFFER_TEMPLATES = {"host": "offer_host", "visitor": "offer_visitor", "manager": 
 
 def queue_and_announce(session: Session, round_id: int, **kwargs: Any) -> None:
     """Queue a message and write the event the relay turns into a send job."""
+    if "@" in kwargs["dedup_key"]:
+        # Keys are unique-indexed and copied into logs; ids say the same without an address.
+        raise ValueError(f"dedup key with an address: {kwargs['template']}")
     message = queue_message(session, round_id=round_id, **kwargs)
     session.flush()
     record_event(session, "message.queued", "message", message.id, round_id)
