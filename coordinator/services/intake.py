@@ -8,17 +8,21 @@ caller.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from coordinator.models import Application, ApplicationChoice, Host, Round, RoundStatus
+from coordinator.models._types import utcnow
 from coordinator.services.errors import Conflict, InvalidData, NotFound
-from coordinator.services.events import record_event
+from coordinator.services.events import insert_event, record_event
 from coordinator.services.links import external_url, make_token
-from coordinator.services.mail import queue_message
+from coordinator.services.mail import queue_first_message, queue_message
+
+M = TypeVar("M", Application, Host)
 
 APPLICATION_FIELDS = (
     "name", "email", "organisation", "org_level", "municipality_code", "lat", "lon",
@@ -46,11 +50,11 @@ def open_round(session: Session, round_id: int) -> Round:
     return round_
 
 
-def _check_weeks(round_: Round, weeks: list[str], errors: dict[str, list[str]]) -> None:
-    outside = [week for week in weeks if week not in round_.weeks]
+def _check_weeks(round_weeks: list[str], weeks: list[str], errors: dict[str, list[str]]) -> None:
+    outside = [week for week in weeks if week not in round_weeks]
     if outside:
         errors.setdefault("weeks", []).append(
-            f"{', '.join(outside)} not in this round's weeks ({', '.join(round_.weeks)})")
+            f"{', '.join(outside)} not in this round's weeks ({', '.join(round_weeks)})")
 
 
 def _check_choices(session: Session, round_: Round, host_ids: list[int],
@@ -88,53 +92,101 @@ def _live_application(session: Session, round_id: int, email: str) -> Applicatio
     ))
 
 
-def _mail_application_link(session: Session, application: Application, reason: str) -> None:
-    token = make_token("application-edit", application.id)
-    version = int(application.updated_at.timestamp()) if application.updated_at else 0
-    queue_message(
-        session,
-        template="application_received",
-        language=application.language,
-        recipient=application.email,
-        context={"name": application.name, "reason": reason,
-                 "edit_url": external_url(f"/application/{token}")},
-        dedup_key=f"application_received:{application.id}:{reason}:{version}",
-        round_id=application.round_id,
-    )
-
-
 ALREADY_APPLIED = ("an application from this email address already exists in this round; "
                    "use the edit link in the confirmation email we sent you to change it")
 
 
+def _submission_round(session: Session, round_id: int,
+                      host_ids: list[int]) -> tuple[Row[Any], set[int]]:
+    """The round's (status, weeks, default_max_km) and which of ``host_ids`` it offers.
+
+    One query for what a submission checks (an outer join, so a round without any of the
+    hosts still comes back); ``open_round`` would load the whole round first.
+    """
+    rounds, hosts = Round.__table__, Host.__table__
+    query = select(rounds.c.status, rounds.c.weeks, rounds.c.default_max_km, hosts.c.id
+                   ).select_from(rounds.outerjoin(hosts, and_(
+                       hosts.c.round_id == rounds.c.id, hosts.c.status == "active",
+                       hosts.c.id.in_(host_ids))))
+    rows = session.execute(query.where(rounds.c.id == round_id)).all()
+    if not rows:
+        raise NotFound("round")
+    round_ = rows[0]
+    if round_.status != RoundStatus.OPEN:
+        raise Conflict(f"the round is not open for submissions (it is '{round_.status}')",
+                       state=round_.status)
+    return round_, {row[3] for row in rows if row[3] is not None}
+
+
+def _application_row(data: dict[str, Any], round_id: int, default_max_km: int,
+                     now: dt.datetime) -> dict[str, Any]:
+    row = {key: data[key] for key in APPLICATION_FIELDS if key in data}
+    row.update(round_id=round_id, status="submitted", created_at=now, updated_at=now,
+               email=normalise_email(row.get("email")) or "",
+               manager_email=normalise_email(row.get("manager_email")) or "",
+               team_mate_email=normalise_email(row.get("team_mate_email")))
+    if not row.get("max_km"):
+        row["max_km"] = default_max_km
+    return row
+
+
 def submit_application(session: Session, round_id: int, data: dict[str, Any]) -> Application:
-    round_ = open_round(session, round_id)
-    email = normalise_email(data["email"]) or ""
+    """Store a new application with its ranked choices, its event and its edit-link email.
+
+    Written with Core INSERTs (the application, then the choices, the event and the message
+    one statement each): the ORM's unit of work cost more than everything else together on
+    this, the busiest write. One live application per person is the unique index's job; a
+    duplicate shows up as the IntegrityError caught below (the caller rolls back).
+    """
+    host_ids: list[int] = data.get("host_choices") or []
+    round_, offered = _submission_round(session, round_id, host_ids)
     errors: dict[str, list[str]] = {}
-    _check_weeks(round_, data.get("weeks") or [], errors)
-    _check_choices(session, round_, data.get("host_choices") or [], errors)
+    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
+    for index, host_id in enumerate(host_ids):
+        if host_id not in offered:
+            errors.setdefault(f"host_choices.{index}", []).append(
+                f"host {host_id} is not offered in this round")
     if errors:
         raise InvalidData(errors)
-    existing = _live_application(session, round_id, email)
-    if existing is not None:
-        # Point to the mailed edit link; say nothing else about the existing application.
-        raise Conflict(ALREADY_APPLIED, field="email")
-    application = Application(round_id=round_id, status="submitted")
-    _apply_application(session, application, data)
-    if not application.max_km:
-        application.max_km = round_.default_max_km
-    session.add(application)
+    row = _application_row(data, round_id, round_.default_max_km, utcnow())
     try:
-        session.flush()
+        application_id = session.execute(
+            insert(Application.__table__).values(row).returning(Application.__table__.c.id)
+        ).scalar_one()
     except IntegrityError as exc:
-        # A concurrent submission of the same person committed after our check and the
-        # unique index refused this one: the same answer as above (the caller rolls back).
+        # Someone with this email already applied (perhaps a concurrent submission that
+        # committed a moment ago): the unique index refused this one.
         if "email" in str(exc.orig):
             raise Conflict(ALREADY_APPLIED, field="email") from exc
         raise
-    record_event(session, "application.submitted", "application", application.id, round_id)
-    _mail_application_link(session, application, "submitted")
+    if host_ids:
+        session.execute(insert(ApplicationChoice.__table__).values([
+            {"application_id": application_id, "rank": rank, "host_id": host_id}
+            for rank, host_id in enumerate(host_ids, start=1)]))
+    insert_event(session, "application.submitted", "application", application_id, round_id)
+    application = _persistent(session, Application, {**row, "id": application_id})
+    token = make_token("application-edit", application_id)
+    queue_first_message(
+        session,
+        template="application_received",
+        language=row.get("language", "da"),
+        recipient=row["email"],
+        context={"name": row["name"], "reason": "submitted",
+                 "edit_url": external_url(f"/application/{token}")},
+        dedup_key=f"application_received:{application_id}:submitted:"
+                  f"{int(row['updated_at'].timestamp())}",
+        round_id=round_id,
+    )
     return application
+
+
+def _persistent(session: Session, model: type[M], row: dict[str, Any]) -> M:
+    """The ORM object of a row just INSERTed through Core, in ``session`` without a query
+    (the callers that go on to change it, like the demo's team-mates, flush as usual)."""
+    record = model(**row)
+    make_transient_to_detached(record)
+    session.add(record)
+    return record
 
 
 def update_application(session: Session, application: Application, data: dict[str, Any]) -> Application:
@@ -142,7 +194,7 @@ def update_application(session: Session, application: Application, data: dict[st
     if application.status == "withdrawn":
         raise Conflict("this application has been withdrawn", state=application.status)
     errors: dict[str, list[str]] = {}
-    _check_weeks(round_, data.get("weeks") or [], errors)
+    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
     _check_choices(session, round_, data.get("host_choices") or [], errors)
     new_email = normalise_email(data.get("email"))
     if new_email and new_email != application.email:
@@ -186,7 +238,7 @@ def _mail_host_link(session: Session, host: Host, reason: str) -> None:
 def submit_host_offer(session: Session, round_id: int, data: dict[str, Any]) -> Host:
     round_ = open_round(session, round_id)
     errors: dict[str, list[str]] = {}
-    _check_weeks(round_, data.get("weeks") or [], errors)
+    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
     if errors:
         raise InvalidData(errors)
     host = Host(round_id=round_id, status="active")
@@ -208,7 +260,7 @@ def update_host_offer(session: Session, host: Host, data: dict[str, Any]) -> Hos
     if host.status == "withdrawn":
         raise Conflict("this host offer has been withdrawn", state=host.status)
     errors: dict[str, list[str]] = {}
-    _check_weeks(round_, data.get("weeks") or [], errors)
+    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
     if errors:
         raise InvalidData(errors)
     for key in HOST_FIELDS:

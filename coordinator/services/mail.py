@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import current_app
 from jinja2 import Environment, StrictUndefined
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from coordinator.models import Message, MessageAttachment
@@ -44,6 +44,14 @@ def render_email(template: str, language: str, context: dict[str, Any]) -> tuple
     return first.removeprefix("Subject:").strip(), body.lstrip("\n"), html
 
 
+def _pending_row(template: str, language: str, recipient: str, context: dict[str, Any],
+                 dedup_key: str, round_id: int | None) -> dict[str, Any]:
+    subject, text, html = render_email(template, language, context)
+    return {"dedup_key": dedup_key, "template": template, "language": language,
+            "recipient": recipient, "subject": subject, "body_text": text, "body_html": html,
+            "round_id": round_id, "context": {}, "status": "pending"}
+
+
 def queue_message(
     session: Session,
     *,
@@ -59,19 +67,8 @@ def queue_message(
     existing = session.scalar(select(Message).where(Message.dedup_key == dedup_key))
     if existing is not None:
         return existing
-    subject, text, html = render_email(template, language, context)
-    message = Message(
-        dedup_key=dedup_key,
-        template=template,
-        language=language,
-        recipient=recipient,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        round_id=round_id,
-        context={},
-        status="pending",
-    )
+    message = Message(**_pending_row(template, language, recipient, context, dedup_key,
+                                     round_id))
     session.add(message)
     session.flush()
     # Stored with the message, so a retry sends exactly the same bytes (an .ics regenerated
@@ -82,3 +79,14 @@ def queue_message(
     if attachments:
         session.flush()
     return message
+
+
+def queue_first_message(session: Session, *, template: str, language: str, recipient: str,
+                        context: dict[str, Any], dedup_key: str, round_id: int | None) -> None:
+    """Store a pending message whose dedup key names a row written in this transaction.
+
+    No other message can hold that key yet, so there is nothing to look up first: one
+    INSERT, no ORM object (the submission path, where every round trip counts).
+    """
+    session.execute(insert(Message.__table__).values(
+        _pending_row(template, language, recipient, context, dedup_key, round_id)))
