@@ -28,6 +28,7 @@ class HalfArcs:
     cost: np.ndarray  # group's summed whole km per arc
     capacity: np.ndarray  # per local session
     min_fill: np.ndarray  # per local session
+    place: np.ndarray | None = None  # per local session: sessions at one location share a label
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def build_arcs(problem: WorkshopProblem) -> Arcs:
             cost[gi, lj].astype(np.int64),
             np.array([s.capacity for s in sess], dtype=np.int64),
             np.array([s.min_fill for s in sess], dtype=np.int64),
+            np.unique(np.array([(s.lat, s.lon) for s in sess], dtype=float).reshape(m, 2), axis=0,
+                      return_inverse=True)[1].reshape(m).astype(np.int64),
         )
         word, when, enough = wording(kind, settings.min_days_before, settings.min_days_after)
         for g in np.nonzero(~ok.any(axis=1))[0]:

@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from solver.workshops.cpsat import add_half, found, make_solver
 from solver.workshops.lp import price
 from solver.workshops.mip import solve_assignment
+from solver.workshops.pooled import make_pools, solve_pooled
 
 _SEARCH_GAP = 0.0  # relative MIP gap of search rounds (1e-4 measured no faster: more rounds)
 _ARCS_PER_GROUP = 2  # first restriction: about this many cheapest-in-reduced-cost arcs per group
@@ -95,14 +96,29 @@ def _cpsat_rescue(g, j, cost, sizes, capacity, min_fill, n, deadline, max_open, 
 def solve_half(
     g: np.ndarray, j: np.ndarray, cost: np.ndarray, sizes: np.ndarray, capacity: np.ndarray,
     min_fill: np.ndarray, n: int, deadline: float, max_open: int | None = None,
-    start: np.ndarray | None = None,
+    start: np.ndarray | None = None, place: np.ndarray | None = None,
 ) -> HalfSolution:
     """Schedule all n groups (arcs g sorted ascending, every group with an arc) at least cost.
 
     ``start`` is a known feasible choice (local session per group): the result is never worse.
+    ``place`` labels sessions at one location alike: their sessions are pooled first
+    (:mod:`solver.workshops.pooled`); the session-level rounds below only run if that is not
+    proven in its share of the time, starting from its bound and schedule.
     """
     if n == 0:
         return HalfSolution("OPTIMAL", np.zeros(0, dtype=np.int64), 0, 0, 0, "empty")
+    pools = make_pools(g, j, cost, place) if place is not None else None
+    pooled_bound, pooled_method = 0, ""
+    if pools is not None:
+        now = time.monotonic()
+        pooled = solve_pooled(g, j, cost, sizes, capacity, min_fill, n, pools,
+                              now + 0.6 * max(0.0, deadline - now), max_open, start)
+        if pooled.status in ("OPTIMAL", "INFEASIBLE"):
+            return HalfSolution(pooled.status, pooled.choice if pooled.choice is not None else np.full(n, -1),
+                                pooled.value, pooled.bound, 0, pooled.method)
+        pooled_bound, pooled_method = pooled.bound, pooled.method + "; then "
+        if pooled.choice is not None:
+            start = pooled.choice
     final_deadline = deadline
     # HiGHS returns nothing on timeout: while no solution is known, keep a quarter of the time
     # for an anytime CP-SAT rescue.
@@ -114,7 +130,7 @@ def solve_half(
     if start is not None and (best is None or cost[start[g] == j].sum() < cost[best[g] == j].sum()):
         best = start
     upper = int(cost[best[g] == j].sum()) if best is not None else None
-    lower = pricing.bound
+    lower = max(pricing.bound, pooled_bound)
     rc = pricing.rc
     k = min(len(rc) - 1, _ARCS_PER_GROUP * n)
     threshold = float(np.partition(rc, k)[k])
@@ -171,7 +187,7 @@ def solve_half(
         # round usually needs far fewer arcs than the first U - L would suggest.
         grown = 2 * max(threshold, 1.0)
         threshold = grown if upper is None else min(upper - pricing.exact, grown)
-    method = f"LP-priced HiGHS MIP, {rounds} round(s), {arcs}/{len(g)} arcs"
+    method = f"{pooled_method}LP-priced HiGHS MIP, {rounds} round(s), {arcs}/{len(g)} arcs"
     if (best is None or upper > lower) and time.monotonic() < final_deadline - 0.1:
         found, value, cp_lower = _cpsat_rescue(
             g, j, cost, sizes, capacity, min_fill, n, final_deadline, max_open, best

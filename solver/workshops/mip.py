@@ -25,6 +25,7 @@ class MipRun:
     status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
     values: np.ndarray | None
     bound: float
+    duals: np.ndarray | None = None  # per row, LP (relaxed) solves only
 
 
 class LinearModel:
@@ -79,7 +80,10 @@ class LinearModel:
         bound = response.objective_value if status == "OPTIMAL" and not rel_gap else response.best_objective_bound
         if rel_gap:
             status = "FEASIBLE"  # a solution within the gap, not a proof
-        return MipRun(status, values if self.relaxed else values > 0.5, bound)
+        if self.relaxed:
+            duals = np.array(response.dual_value, dtype=float)
+            return MipRun(status, values, bound, duals if len(duals) == len(self.model.constraint) else None)
+        return MipRun(status, values > 0.5, bound)
 
 
 def add_sessions(

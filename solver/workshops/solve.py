@@ -26,6 +26,7 @@ from solver.workshops.half import solve_half
 from solver.workshops.joint import JointSolution, solve_joint
 from solver.workshops.joint_cpsat import solve_joint_cpsat
 from solver.workshops.joint_lp import lp_start
+from solver.workshops.joint_pooled import solve_joint_pooled
 from solver.workshops.model import FOLLOWUP, KINDS, PREP, Levels, WorkshopProblem, WorkshopResult
 from solver.workshops.report import build_result
 
@@ -76,6 +77,7 @@ def _decomposed(arcs, candidates, deadline, workers, progress, started, start=No
         jobs[kind] = (remap[half.g[mask]], half.j[mask], half.cost[mask], arcs.sizes[candidates],
                       half.capacity, half.min_fill, len(candidates))
     first = {kind: None if start is None else start[kind][candidates] for kind in KINDS}
+    places = {kind: arcs.halves[kind].place for kind in KINDS}
     parallel = (  # starting a process costs ~0.5-1 s: only worth it for big halves and budgets
         workers >= 2 and sum(len(job[0]) for job in jobs.values()) >= _PARALLEL_ARCS
         and deadline - time.monotonic() >= 3.0
@@ -84,7 +86,7 @@ def _decomposed(arcs, candidates, deadline, workers, progress, started, start=No
     if parallel:
         try:
             with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-                futures = {kind: pool.submit(solve_half, *job, deadline, None, first[kind])
+                futures = {kind: pool.submit(solve_half, *job, deadline, None, first[kind], places[kind])
                            for kind, job in jobs.items()}
                 solutions = {kind: future.result() for kind, future in futures.items()}
         except (AssertionError, OSError, BrokenProcessPool):
@@ -97,7 +99,8 @@ def _decomposed(arcs, candidates, deadline, workers, progress, started, start=No
             sol = solutions[kind]
         else:
             now = time.monotonic()
-            sol = solve_half(*jobs[kind], now + (deadline - now) * (0.5 if index == 0 else 1.0), None, first[kind])
+            sol = solve_half(*jobs[kind], now + (deadline - now) * (0.5 if index == 0 else 1.0), None, first[kind],
+                             places[kind])
         progress(Progress(f"{kind}:{sol.status.lower()}", time.monotonic() - started,
                           {"total_km": sol.cost}, {"total_km": sol.bound}))
         if sol.status not in ("OPTIMAL", "FEASIBLE"):
@@ -138,32 +141,7 @@ def solve_workshops(
         choice, proven, bound_km, method = outcome
         bound = Levels(len(candidates), bound_km, None)
     else:
-        now = time.monotonic()
-        lp_bound, lp_choice = lp_start(arcs, candidates, now + 0.2 * max(0.0, deadline - now))
-        if lp_choice is not None and _better(arcs, previous, lp_choice, greedy):
-            greedy = lp_choice  # the floor from here on: LP rounding beat the input order
-        now = time.monotonic()
-        joint_deadline = now + 0.5 * max(0.0, deadline - now)
-
-        def improve(choice: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
-            now = time.monotonic()
-            return _fixed_set(arcs, choice, now + 0.4 * (joint_deadline - now), workers, started)
-
-        joint = solve_joint(arcs, candidates, previous, greedy, joint_deadline, improve)
-        method = "joint HiGHS MIP, lexicographic (halves coupled)"
-        if not joint.proven:
-            best = joint.choice if _better(arcs, previous, joint.choice, greedy) else greedy
-            now = time.monotonic()
-            cp_deadline = deadline if previous is not None else now + 0.55 * max(0.0, deadline - now)
-            anytime = solve_joint_cpsat(arcs, candidates, previous, best, cp_deadline, workers, settings.seed)
-            method += " + CP-SAT (anytime)"
-            joint = _tighter(arcs, previous, joint, anytime)
-            polished = _fixed_set(arcs, joint.choice, deadline, workers, started) if previous is None else None
-            if polished is not None and _better(arcs, previous, polished, joint.choice):
-                joint = JointSolution(polished, False, joint.bound_scheduled, None, joint.bound_km)
-                method += " + exact halves for its groups"
-        choice, proven = joint.choice, joint.proven
-        bound = Levels(min(joint.bound_scheduled, lp_bound), joint.bound_km, joint.bound_kept)
+        choice, proven, bound, method = _coupled(arcs, candidates, previous, greedy, deadline, workers, started, settings.seed)
     found = _levels(arcs, choice, previous)
     floor = _levels(arcs, greedy, previous)
     if _lex_key(floor) < _lex_key(found):  # never worse than the baseline
@@ -177,6 +155,50 @@ def solve_workshops(
         status = Status.INFEASIBLE
     progress(Progress("done", time.monotonic() - started, objective.as_dict(), bound.as_dict()))
     return build_result(problem, arcs, choice, status, objective, bound, time.monotonic() - started, method)
+
+
+def _coupled(arcs: Arcs, candidates: np.ndarray, previous, greedy: dict[str, np.ndarray], deadline: float,
+             workers: int, started: float, seed: int):
+    """Not every candidate fits in both halves (or ``keep``): the halves are coupled.
+
+    The pooled joint model (:mod:`solver.workshops.joint_pooled`) proves the usual case; the
+    session-level chain (LP rounding, joint HiGHS MIP, CP-SAT, exact halves) is the fallback
+    that always has a schedule to return.
+    """
+    pooled_bound = len(candidates)
+    if previous is None:
+        now = time.monotonic()
+        pooled, pooled_bound = solve_joint_pooled(arcs, candidates, now + 0.7 * max(0.0, deadline - now))
+        if pooled is not None:
+            bound = Levels(pooled.bound_scheduled, pooled.bound_km, None)
+            return pooled.choice, True, bound, "joint pooled-venue HiGHS MIP, lexicographic (halves coupled)"
+    now = time.monotonic()
+    lp_bound, lp_choice = lp_start(arcs, candidates, now + 0.2 * max(0.0, deadline - now))
+    if lp_choice is not None and _better(arcs, previous, lp_choice, greedy):
+        greedy = lp_choice  # the floor from here on: LP rounding beat the input order
+    now = time.monotonic()
+    joint_deadline = now + 0.5 * max(0.0, deadline - now)
+
+    def improve(choice: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+        now = time.monotonic()
+        return _fixed_set(arcs, choice, now + 0.4 * (joint_deadline - now), workers, started)
+
+    joint = solve_joint(arcs, candidates, previous, greedy, joint_deadline, improve)
+    method = "joint HiGHS MIP, lexicographic (halves coupled)"
+    if not joint.proven:
+        best = joint.choice if _better(arcs, previous, joint.choice, greedy) else greedy
+        now = time.monotonic()
+        cp_deadline = deadline if previous is not None else now + 0.55 * max(0.0, deadline - now)
+        anytime = solve_joint_cpsat(arcs, candidates, previous, best, cp_deadline, workers, seed)
+        method += " + CP-SAT (anytime)"
+        joint = _tighter(arcs, previous, joint, anytime)
+        polished = _fixed_set(arcs, joint.choice, deadline, workers, started) if previous is None else None
+        if polished is not None and _better(arcs, previous, polished, joint.choice):
+            joint = JointSolution(polished, False, joint.bound_scheduled, None, joint.bound_km)
+            method += " + exact halves for its groups"
+    choice, proven = joint.choice, joint.proven
+    bound = Levels(min(joint.bound_scheduled, lp_bound, pooled_bound), joint.bound_km, joint.bound_kept)
+    return choice, proven, bound, method
 
 
 def _lex_key(levels: tuple[int, int, int | None]) -> tuple[int, int, int]:

@@ -16,6 +16,10 @@ VARIANTS = {
     "min_fill": {"min_fill": True},
     "max_km": {"max_km": True},
     "keep": {"keep": True, "capacity": (2, 6)},
+    # several sessions per town: the pooled models (solver/workshops/pooled.py, joint_pooled.py)
+    "pooled": {"places": 1},
+    "pooled_tight": {"places": 2, "capacity": (1, 6)},
+    "pooled_min_fill": {"places": 1, "min_fill": True, "capacity": (2, 7)},
 }
 
 

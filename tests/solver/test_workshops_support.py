@@ -20,9 +20,12 @@ TOWNS = [
 
 def random_instance(
     seed: int, n_groups: int = 4, n_prep: int = 2, n_follow: int = 2, *, capacity: tuple[int, int] = (3, 8),
-    min_fill: bool = False, max_km: bool = False, keep: bool = False,
+    min_fill: bool = False, max_km: bool = False, keep: bool = False, places: int = len(TOWNS),
 ) -> dict[str, Any]:
-    """Groups of 1-4 people around Denmark, weeks 36-38, awkward dates, languages, capacities."""
+    """Groups of 1-4 people around Denmark, weeks 36-38, awkward dates, languages, capacities.
+
+    ``places`` < 7 puts several sessions in one town (pooled by the solver).
+    """
     rnd = random.Random(seed)
     groups = []
     for k in range(n_groups):
@@ -41,7 +44,7 @@ def random_instance(
     sessions = []
     for kind, count, base in ((PREP, n_prep, dt.date(2027, 8, 20)), (FOLLOWUP, n_follow, dt.date(2027, 9, 22))):
         for s in range(count):
-            _, lat, lon = rnd.choice(TOWNS)
+            _, lat, lon = rnd.choice(TOWNS[:places])
             session = {"id": f"{kind}{s}", "kind": kind,
                        "date": (base + dt.timedelta(days=rnd.randint(0, 14))).isoformat(),
                        "lat": lat, "lon": lon, "capacity": rnd.randint(*capacity),
