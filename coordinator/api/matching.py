@@ -15,12 +15,10 @@ from coordinator import db
 from coordinator.api.blueprint import Blueprint
 from coordinator.api.writes import transactional
 from coordinator.auth import coordinator_required
-from coordinator.models import Event, RoundStatus, SolverRun
+from coordinator.models import SolverRun
 from coordinator.services import job_queue, matching, offers
-from coordinator.services.audit import record_audit
-from coordinator.services.errors import Conflict, NotFound
-from coordinator.services.events import record_event
-from coordinator.services.rounds import get_round, transition_round
+from coordinator.services.errors import NotFound
+from coordinator.services.rounds import get_round
 
 blp = Blueprint("matching", __name__, url_prefix="/api",
                 description="Solver runs and failed jobs (coordinators only)")
@@ -59,6 +57,7 @@ class RunOut(RunSummaryOut):
 
 class RunQueuedOut(Schema):
     event_id = fields.Int()
+    run_id = fields.Int()
     status = fields.Str()
 
 
@@ -111,26 +110,13 @@ class Runs(MethodView):
     @coordinator_required
     @transactional
     def post(self, args: dict[str, Any], round_id: int) -> Any:
-        """Ask for another run; the previous runs stay for comparison."""
+        """Ask for another run; the previous runs stay for comparison. The run is listed at
+        once as ``queued`` and can be cancelled before a worker takes it."""
         session = db.session()
         round_ = get_round(session, round_id)
-        payload = {k: v for k, v in args.items() if v is not None}
-        if round_.status == RoundStatus.REVIEW:
-            transition_round(session, round_, RoundStatus.MATCHING, current_user.id)
-            # The transition's own event starts the run (one run per request, not two).
-            event = next(e for e in session.new
-                         if isinstance(e, Event) and e.kind == "round.matching")
-            event.payload = {**event.payload, **payload}
-        elif round_.status == RoundStatus.MATCHING:
-            event = record_event(session, "round.solve_requested", "round", round_.id,
-                                 round_.id, payload)
-        else:
-            raise Conflict(f"a round in state '{round_.status}' cannot be solved",
-                           state=round_.status)
-        session.flush()
-        record_audit(session, current_user.id, "run.request", "round", round_.id, None,
-                     {"event_id": event.id, **payload})
-        return {"event_id": event.id, "status": "queued"}, 202
+        settings = {k: v for k, v in args.items() if v is not None}
+        run = matching.request_run(session, round_, settings, current_user.id)
+        return {"event_id": run.event_id, "run_id": run.id, "status": run.status}, 202
 
 
 @blp.route("/rounds/<int:round_id>/runs/<int:run_id>")
@@ -149,15 +135,13 @@ class RunCancel(MethodView):
     @coordinator_required
     @transactional
     def post(self, round_id: int, run_id: int) -> Any:
-        """Mark the run cancelled; the job discards its result when the solver returns."""
+        """Cancel a queued or running run. A queued one is taken off the queue; a running one
+        stops its solver within a second and discards the result."""
         session = db.session()
         run = _run(round_id, run_id)
-        if run.status not in ("queued", "running"):
-            raise Conflict(f"run {run.id} is already '{run.status}'", state=run.status)
-        before = run.status
-        run.status = "cancelled"
-        record_audit(session, current_user.id, "run.cancel", "solver_run", run.id,
-                     {"status": before}, {"status": "cancelled"})
+        matching.cancel_run(session, run, current_user.id)
+        session.commit()
+        matching.drop_queued_job(current_app.config["REDIS_URL"], session, run)
         return matching.run_summary(run)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +20,6 @@ from coordinator.dashboard.blueprint import bp
 from coordinator.dashboard.helpers import round_for_view, state_label
 from coordinator.models import Event, RoundStatus, SolverRun
 from coordinator.services import matching, offers
-from coordinator.services.audit import record_audit
 from coordinator.services.errors import Conflict
 
 FINISHED = ("done", "empty", "failed", "cancelled")
@@ -68,7 +67,8 @@ def _render_page(round_id: int, form: dict[str, Any], errors: dict[str, list[str
     chosen_fixed = set(form.getlist("fixed")) if form else pinned
     chosen_forbidden = (set(form.getlist("forbidden")) if form
                         else {f["pair"] for f in forbidden})
-    latest = runs[-1] if runs else None
+    # As publishing judges it: a cancelled run never hides the finished run before it.
+    latest = next((r for r in reversed(runs) if r.status != "cancelled"), None)
     can_publish = (run is not None and latest is not None and run.id == latest.id
                    and run.status == "done" and round_.status == RoundStatus.REVIEW)
     return render_template(
@@ -116,12 +116,10 @@ def matching_request_run(round_id: int) -> ResponseReturnValue:
     settings: dict[str, Any] = {"fixed": fixed, "forbidden": forbidden, "objective": objective}
     if time_limit is not None:
         settings["time_limit_s"] = time_limit
-    event = matching.request_run(session, round_, settings, current_user.id)
-    record_audit(session, current_user.id, "run.request", "round", round_.id, None,
-                 {"event_id": event.id, **settings})
+    run = matching.request_run(session, round_, settings, current_user.id)
     session.commit()
     flash(_("The solver run has been requested. It starts when a worker is free."))
-    return redirect(url_for("dashboard.matching", round_id=round_id, event=event.id))
+    return redirect(url_for("dashboard.matching", round_id=round_id, event=run.event_id))
 
 
 def _time_limit(raw: str, errors: dict[str, list[str]]) -> float | None:
@@ -182,7 +180,8 @@ def progress_info(run: SolverRun | None) -> dict[str, Any]:
 
 @bp.route("/rounds/<int:round_id>/matching/runs/<int:run_id>/cancel", methods=["GET", "POST"])
 def matching_cancel(round_id: int, run_id: int) -> ResponseReturnValue:
-    """GET asks for confirmation; POST marks the run cancelled (the job drops its result)."""
+    """GET asks for confirmation; POST cancels the run: a queued one is taken off the queue,
+    a running one stops its solver and drops its result."""
     session = db.session()
     round_ = round_for_view(round_id)
     run = q.find_run(session, round_id, run_id)
@@ -194,11 +193,9 @@ def matching_cancel(round_id: int, run_id: int) -> ResponseReturnValue:
                         409)
     if request.method == "GET":
         return _confirm(round_, run, "cancel")
-    before = run.status
-    run.status = "cancelled"
-    record_audit(session, current_user.id, "run.cancel", "solver_run", run.id,
-                 {"status": before}, {"status": "cancelled"})
+    matching.cancel_run(session, run, current_user.id)
     session.commit()
+    matching.drop_queued_job(current_app.config["REDIS_URL"], session, run)
     flash(_("Run %(id)d was cancelled.", id=run.id))
     return redirect(url_for("dashboard.matching", round_id=round_id, run=run.id))
 

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coordinator.models import Event, Round, RoundStatus, SolverRun
 from coordinator.models._types import utcnow
+from coordinator.services.audit import record_audit
 from coordinator.services.encode import decode_id
 from coordinator.services.errors import Conflict
 from coordinator.services.events import record_event
 from coordinator.services.rounds import transition_round
+from workers.routing import job_id_for  # ids only; no job code runs here
+
+log = logging.getLogger(__name__)
 
 # A run can be asked for from these states; the first two move the round to matching.
 RUN_FROM = (RoundStatus.CLOSED, RoundStatus.REVIEW, RoundStatus.MATCHING)
@@ -28,13 +38,21 @@ def run_for_event(session: Session, round_id: int, event_id: int,
                         settings=settings)
         session.add(run)
         session.commit()
+    elif run.status == "queued" and run.settings != settings:
+        # Requested through request_run(): the worker's settings name the time limit it
+        # actually uses (the worker's default where the request left it out).
+        run.settings = settings
+        session.commit()
     return run
 
 
 def request_run(session: Session, round_: Round, settings: dict[str, Any],
-                actor_id: int | None) -> Event:
+                actor_id: int | None) -> SolverRun:
     """Write the event that starts a solver run with `settings` (fixed, forbidden, objective,
-    time_limit_s); the relay enqueues it after commit. Returns the event (flushed, with an id)."""
+    time_limit_s) and the run itself, ``queued``; the relay enqueues the event after commit.
+    The run exists from the request on, so a coordinator can cancel it before a worker is
+    free. Returns the run (flushed, with an id and its event id). The one way web pages, API
+    and dashboard ask for a run."""
     if round_.status not in RUN_FROM:
         raise Conflict(f"a round in state '{round_.status}' cannot be solved", state=round_.status)
     if round_.status == RoundStatus.MATCHING:
@@ -47,7 +65,53 @@ def request_run(session: Session, round_: Round, settings: dict[str, Any],
                      if isinstance(e, Event) and e.kind == "round.matching")
         event.payload = {**event.payload, **settings}
     session.flush()
-    return event
+    run = SolverRun(round_id=round_.id, event_id=event.id, status="queued", settings=settings)
+    session.add(run)
+    session.flush()
+    record_audit(session, actor_id, "run.request", "round", round_.id, None,
+                 {"event_id": event.id, "run_id": run.id, **settings})
+    return run
+
+
+def cancel_run(session: Session, run: SolverRun, actor_id: int | None) -> str:
+    """Mark a queued or running run cancelled (Conflict if it has finished); returns the
+    status it had. A running job sees the mark within half a second and stops its solver;
+    a queued run is settled here (no job may ever run it) and, after commit,
+    ``drop_queued_job`` takes its job off the queue."""
+    if run.status not in ("queued", "running"):
+        raise Conflict(f"run {run.id} is already '{run.status}'", state=run.status)
+    before = run.status
+    run.status = "cancelled"
+    if before == "queued":
+        settle_after_cancel(session, run)
+    record_audit(session, actor_id, "run.cancel", "solver_run", run.id,
+                 {"status": before}, {"status": "cancelled"})
+    return before
+
+
+def drop_queued_job(redis_url: str, session: Session, run: SolverRun) -> bool:
+    """Take a cancelled run's job off its queue if no worker has started it; True if one was
+    dropped. Best effort, after the cancel is committed: a job that is not in Redis yet (the
+    relay had not sent it), one a worker takes meanwhile, or one left because Redis was down
+    finds its run cancelled and does nothing."""
+    event = session.get(Event, run.event_id) if run.event_id is not None else None
+    if event is None:
+        return False
+    redis = Redis.from_url(redis_url, socket_connect_timeout=2)
+    try:
+        job = Job.fetch(job_id_for(event), connection=redis, serializer=JSONSerializer)
+        if job.get_status(refresh=False) not in ("queued", "scheduled", "deferred"):
+            return False
+        job.cancel()
+        job.delete(remove_from_queue=True)
+        return True
+    except NoSuchJobError:
+        return False
+    except RedisError:
+        log.warning("run %s cancelled; its queued job could not be dropped", run.id)
+        return False
+    finally:
+        redis.close()
 
 
 def run_for_event_id(session: Session, round_id: int, event_id: int) -> SolverRun | None:
@@ -112,6 +176,8 @@ def settle_after_cancel(session: Session, run: SolverRun) -> None:
     queued or running, a round that has a finished run goes back to review (that run can be
     published or another requested); without one it stays in matching, where a new run can
     be requested."""
+    if run.phase == "cancelled":
+        return  # settled already (a queued run at cancel time): a late job changes nothing
     run.phase = "cancelled"
     run.finished_at = run.finished_at or utcnow()
     round_ = session.get(Round, run.round_id, with_for_update=True)
