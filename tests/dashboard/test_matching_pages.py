@@ -266,3 +266,27 @@ def test_unknown_round_run_or_event_is_404(coordinator_client: FlaskClient) -> N
 def test_pages_need_a_signed_in_coordinator(client: FlaskClient) -> None:
     response = client.get("/coordinator/rounds/1/matching")
     assert response.status_code in (302, 401)
+
+
+@pytest.mark.parametrize("language,canonical,fairest", [
+    ("en", "Most placed, then best choices, then least travel",
+     "Fairest: the worst-off visitor's choice first"),
+    ("da", "Flest placeret, så bedste valg, så mindst rejse", None),
+])
+def test_runs_table_names_the_objective_as_the_select_does(
+        app: Flask, coordinator_client: FlaskClient, solved_round: dict[str, Any],
+        redis_conn: Redis, language: str, canonical: str, fairest: str | None) -> None:
+    round_id = solved_round["round_id"]
+    coordinator_client.post(f"/coordinator/rounds/{round_id}/matching/runs",
+                            data={"objective": "minimax_rank", "time_limit_s": "5"})
+    work(app, redis_conn)
+    html = coordinator_client.get(
+        f"/coordinator/rounds/{round_id}/matching?lang={language}").get_data(as_text=True)
+    table = html.split('<table class="runs">', 1)[1].split("</table>", 1)[0]
+    select = html.split('<select id="objective"', 1)[1].split("</select>", 1)[0]
+    assert "canonical" not in table and "minimax_rank" not in table
+    assert f"<td>{canonical}</td>" in table and canonical in select
+    if fairest is None:  # the Danish name of the other objective, as the select shows it
+        fairest = select.split('value="minimax_rank"', 1)[1].split(">", 1)[1].split("<", 1)[0]
+        assert fairest and "Fairest" not in fairest
+    assert f"<td>{fairest}</td>" in table
