@@ -29,6 +29,36 @@ def _wider_reach(km: np.ndarray, ok: np.ndarray, max_km: float, what: str) -> st
     return f"a max travel of {need} km would open {_hosts(opened)}{what}"
 
 
+def ranked_only_reasons(ix: Index, v: int) -> list[str] | None:
+    """Every usable host is forbidden for a visitor who ranked some hosts: typically an
+    applicant not open to other hosts, whose unranked hosts the coordinator passes as forbidden
+    pairs. The binding constraint is then why the hosts they ranked are unusable, so name that
+    (and what would open one), not the forbidden pairs. None when the visitor ranked nothing."""
+    visitor = ix.inst.visitors[v]
+    if not visitor.ranking or not ix.inst.settings.allow_unranked:
+        return None
+    hosts = np.array([ix.hid[h] for h in visitor.ranking], dtype=np.int64)
+    vs = np.full(len(hosts), v, dtype=np.int64)
+    km = pair_km(ix, vs, hosts)
+    reach = km <= visitor.max_km
+    week = common_week(ix, vs, hosts) != -1
+    other = ix.v_org[v] != ix.h_org[hosts]
+    allowed = ~in_sorted(ix.codes(vs, hosts), ix.forbidden_code)
+    mk = f"{visitor.max_km:g}"
+    why = [(int((~reach).sum()), f"beyond {mk} km"), (int((reach & ~week).sum()), "no shared week"),
+           (int((reach & week & ~other).sum()), "own organisation"),
+           (int((reach & week & other & ~allowed).sum()), "forbidden")]
+    detail = ", ".join(f"{n} {what}" for n, what in why if n)
+    n = len(hosts)
+    reasons = [f"none of the {n} host{'s' if n != 1 else ''} the visitor ranked is usable ({detail}), "
+               f"and every other host within {mk} km that shares a week is forbidden for them "
+               "(they are not open to hosts they did not rank)"]
+    hint = _wider_reach(km, week & other & allowed, visitor.max_km, " they ranked")
+    if hint:
+        reasons.append(hint)
+    return reasons
+
+
 def _individual(ix: Index, v: int) -> tuple[list[str], np.ndarray]:
     """Reasons when no host passes the visitor's own hard constraints; else the usable hosts."""
     s = ix.inst.settings
@@ -62,6 +92,9 @@ def _individual(ix: Index, v: int) -> tuple[list[str], np.ndarray]:
                    f"organisation ({visitor.organisation})"]
         hint = _wider_reach(km, week & other & allowed, visitor.max_km, " of another organisation")
     else:
+        ranked_only = ranked_only_reasons(ix, v)
+        if ranked_only:
+            return ranked_only, hosts[:0]
         reasons = [f"every{scope} host within {mk} km that shares a week is forbidden for the visitor"]
         hint = None
     if hint:

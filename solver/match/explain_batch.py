@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from solver.match.arcs import BLOCK_PAIRS, common_week, pair_km
-from solver.match.explain import _hosts, _ordinal
+from solver.match.explain import _hosts, _ordinal, ranked_only_reasons
 from solver.match.index import Index, in_sorted, lookup_rank
 
 
@@ -98,6 +98,10 @@ def _explain_block(ix: Index, vs: np.ndarray, load: np.ndarray, worst_cost: np.n
                            f"visitor's own organisation ({visitor.organisation})"]
                 what = " of another organisation"
             else:
+                ranked_only = ranked_only_reasons(ix, v)
+                if ranked_only:
+                    out[v] = ranked_only
+                    continue
                 reasons = [f"every{scope} host within {mk} km that shares a week is forbidden for "
                            "the visitor"]
                 need[i] = math.inf

@@ -151,3 +151,25 @@ def test_tiny_time_limit_is_honest() -> None:
     assert check_match_json(d, r) == []
     if r["status"] == "FEASIBLE":
         assert r["bound"] != r["objective"]
+
+
+def test_reason_names_the_ranked_hosts_when_the_rest_is_forbidden() -> None:
+    # An applicant not open to other hosts: the coordinator forbids every host they did not
+    # rank. Their only ranked host (Odense, 85 km) is beyond max_km 50, so the reason is the
+    # ranked host's distance, not "every host ... is forbidden". Lone and team paths alike.
+    hosts = [host("far", 55.3959, 10.3883, cap=2), host("near", 56.16, 10.21, cap=2)]
+    for team in (None, "t"):
+        visitors = [visitor("v1", 56.1567, 10.2108, max_km=50, ranking=["far"], team=team)]
+        if team:
+            visitors.append(visitor("v2", 56.1567, 10.2108, max_km=50, team=team))
+        r = solve_match_json({**doc(hosts, visitors, allow_unranked=True),
+                              "forbidden": [["v1", "near"]]})
+        text = reasons(r, "v1")
+        assert "none of the 1 host the visitor ranked is usable (1 beyond 50 km)" in text
+        assert "not open to hosts they did not rank" in text
+        assert "a max travel of 86 km would open 1 host they ranked" in text
+        assert "every host within 50 km that shares a week is forbidden" not in text
+    # Nothing ranked: the forbidden pairs are the cause, and the reason says so.
+    r = solve_match_json({**doc(hosts, [visitor("v1", 56.1567, 10.2108, max_km=50)]),
+                          "forbidden": [["v1", "near"]]})
+    assert "every host within 50 km that shares a week is forbidden" in reasons(r, "v1")
