@@ -4,7 +4,8 @@ The database is the truth. A row is marked dispatched only after its job is in R
 in the same transaction that claimed it; a relay that crashes in between leaves the row
 undispatched and the next pass enqueues it again (same job id, so no duplicate).
 ``sweep`` re-dispatches rows whose job vanished from Redis (a restart without
-persistence); the handlers are idempotent, so running one again changes nothing more.
+persistence) and whose effect the database does not show as done; the handlers are
+idempotent, so running one again would change nothing more, but it would be work.
 The long-running relay notices such a restart itself (its marker key is gone) and sweeps,
 and it hands due messages (intake mail has no event; a retry whose scheduled job was lost;
 a row left in ``sending`` by a killed worker) to one ``send_pending`` job.
@@ -28,7 +29,8 @@ from sqlalchemy.orm import Session
 from coordinator import db
 from coordinator.models import Event
 from coordinator.models._types import utcnow
-from workers.routing import job_args_for, job_id_for, route_for
+from workers.event_work import Dispatched, events_with_work_left
+from workers.routing import ROUTES, job_args_for, job_id_for, route_for
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -78,22 +80,22 @@ def relay_once(session: Session, redis: Redis, limit: int = BATCH) -> int:
 def sweep(session: Session, redis: Redis, kinds: tuple[str, ...] | None = None) -> int:
     """Mark dispatched rows whose job is gone from Redis undispatched, so they go again.
 
-    Only rows whose effect is not recorded as done matter; handlers check that themselves,
-    so re-dispatching a finished one is harmless.
+    Only rows whose effect the database does not show as done (``event_work``): a job whose
+    result merely expired, or one that finished before Redis lost it, stays where it is.
     """
-    rows = session.execute(select(Event.id, Event.kind, Event.subject_id)
-                           .where(Event.dispatched_at.is_not(None))).all()
-    lost = []
-    for event_id, kind, subject_id in rows:
-        if kinds and kind not in kinds:
-            continue
-        probe = Event(id=event_id, kind=kind, subject_id=subject_id)
-        if route_for(probe) is None:
-            continue
-        if not redis.exists(Job.key_for(job_id_for(probe))):
-            lost.append(event_id)
-    if lost:
-        session.execute(update(Event).where(Event.id.in_(lost)).values(dispatched_at=None)
+    query = select(Event.id, Event.kind, Event.subject_id, Event.round_id).where(
+        Event.dispatched_at.is_not(None))
+    if kinds:
+        query = query.where(Event.kind.in_(kinds))
+    routed = [Dispatched(*row) for row in session.execute(query)
+              if row[1] in ROUTES]
+    unfinished = events_with_work_left(session, redis, routed)
+    lost = [event.id for event in routed if event.id in unfinished and not redis.exists(
+        Job.key_for(job_id_for(Event(id=event.id, kind=event.kind,
+                                     subject_id=event.subject_id))))]
+    for start in range(0, len(lost), BATCH):
+        session.execute(update(Event).where(Event.id.in_(lost[start:start + BATCH]))
+                        .values(dispatched_at=None)
                         .execution_options(synchronize_session=False))
     session.commit()
     return len(lost)
