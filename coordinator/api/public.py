@@ -16,6 +16,9 @@ from coordinator.municipalities import all_municipalities
 from coordinator.schemas.intake import ApplicationIn, HostIn, PublicHostOut, SubmissionOut
 from coordinator.services import intake
 
+# One instance each, not a class: webargs would build a schema (every field) per request.
+APPLICATION_IN, HOST_IN = ApplicationIn(), HostIn()
+
 blp = Blueprint("public", __name__, url_prefix="/api/public", public=True,
                 description="For applicants and hosts (no sign-in)")
 
@@ -57,22 +60,22 @@ class OpenRoundHosts(MethodView):
 @blp.route("/rounds/<int:round_id>/applications")
 class SubmitApplication(MethodView):
     @transactional
-    @blp.arguments(ApplicationIn)
+    @blp.arguments(APPLICATION_IN)
     @blp.response(201, SubmissionOut)
     @blp.alt_response(409, description="The round is not open, or this person already applied")
     @blp.doc(parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
                           "schema": {"type": "string", "maxLength": 200}}])
     def post(self, data: dict[str, Any], round_id: int) -> Any:
         """Apply for an internship. The edit link is emailed to the applicant."""
-        application = intake.submit_application(db.session(), round_id, data)
-        return {"id": application.id, "status": application.status,
+        application = intake.insert_application(db.session(), round_id, data)
+        return {"id": application["id"], "status": application["status"],
                 "message": "application received; an edit link was emailed to you"}
 
 
 @blp.route("/rounds/<int:round_id>/hosts/offers")
 class SubmitHostOffer(MethodView):
     @transactional
-    @blp.arguments(HostIn)
+    @blp.arguments(HOST_IN)
     @blp.response(201, SubmissionOut)
     @blp.alt_response(409, description="The round is not open")
     @blp.doc(parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,

@@ -9,9 +9,9 @@ caller.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -21,8 +21,6 @@ from coordinator.services.errors import Conflict, InvalidData, NotFound
 from coordinator.services.events import insert_event, record_event
 from coordinator.services.links import external_url, make_token
 from coordinator.services.mail import queue_first_message, queue_message
-
-M = TypeVar("M", Application, Host)
 
 APPLICATION_FIELDS = (
     "name", "email", "organisation", "org_level", "municipality_code", "lat", "lon",
@@ -96,19 +94,28 @@ ALREADY_APPLIED = ("an application from this email address already exists in thi
                    "use the edit link in the confirmation email we sent you to change it")
 
 
-def _submission_round(session: Session, round_id: int,
+_ROUNDS, _HOSTS = Round.__table__, Host.__table__
+# Built once: a statement object caches its compiled form, so a submission pays for
+# neither building nor compiling SQL (one literal ``.values(row)`` per request did both).
+_SUBMISSION_ROUND = select(
+    _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km, _HOSTS.c.id,
+).select_from(_ROUNDS.outerjoin(_HOSTS, and_(
+    _HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
+    _HOSTS.c.id.in_(bindparam("host_ids", expanding=True))),
+)).where(_ROUNDS.c.id == bindparam("round_id"))
+_INSERT_APPLICATION = insert(Application.__table__).returning(Application.__table__.c.id)
+_INSERT_CHOICE = insert(ApplicationChoice.__table__)
+
+
+def _submission_round(connection: Connection, round_id: int,
                       host_ids: list[int]) -> tuple[Row[Any], set[int]]:
     """The round's (status, weeks, default_max_km) and which of ``host_ids`` it offers.
 
     One query for what a submission checks (an outer join, so a round without any of the
     hosts still comes back); ``open_round`` would load the whole round first.
     """
-    rounds, hosts = Round.__table__, Host.__table__
-    query = select(rounds.c.status, rounds.c.weeks, rounds.c.default_max_km, hosts.c.id
-                   ).select_from(rounds.outerjoin(hosts, and_(
-                       hosts.c.round_id == rounds.c.id, hosts.c.status == "active",
-                       hosts.c.id.in_(host_ids))))
-    rows = session.execute(query.where(rounds.c.id == round_id)).all()
+    rows = connection.execute(_SUBMISSION_ROUND,
+                              {"round_id": round_id, "host_ids": host_ids}).all()
     if not rows:
         raise NotFound("round")
     round_ = rows[0]
@@ -130,16 +137,19 @@ def _application_row(data: dict[str, Any], round_id: int, default_max_km: int,
     return row
 
 
-def submit_application(session: Session, round_id: int, data: dict[str, Any]) -> Application:
-    """Store a new application with its ranked choices, its event and its edit-link email.
+def insert_application(session: Session, round_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Store a new application with its ranked choices, its event and its edit-link email;
+    the stored row (with its ``id``). No ORM object is made (the API needs only the id).
 
-    Written with Core INSERTs (the application, then the choices, the event and the message
-    one statement each): the ORM's unit of work cost more than everything else together on
-    this, the busiest write. One live application per person is the unique index's job; a
-    duplicate shows up as the IntegrityError caught below (the caller rolls back).
+    Plain Core statements on the session's connection (a select, then one INSERT each for
+    the application, the choices, the event and the message): the ORM's unit of work cost
+    more than everything else together on this, the busiest write. One live application
+    per person is the unique index's job; a duplicate shows up as the IntegrityError caught
+    below (the caller rolls back).
     """
+    connection = session.connection()
     host_ids: list[int] = data.get("host_choices") or []
-    round_, offered = _submission_round(session, round_id, host_ids)
+    round_, offered = _submission_round(connection, round_id, host_ids)
     errors: dict[str, list[str]] = {}
     _check_weeks(round_.weeks, data.get("weeks") or [], errors)
     for index, host_id in enumerate(host_ids):
@@ -150,9 +160,7 @@ def submit_application(session: Session, round_id: int, data: dict[str, Any]) ->
         raise InvalidData(errors)
     row = _application_row(data, round_id, round_.default_max_km, utcnow())
     try:
-        application_id = session.execute(
-            insert(Application.__table__).values(row).returning(Application.__table__.c.id)
-        ).scalar_one()
+        application_id = connection.execute(_INSERT_APPLICATION, row).scalar_one()
     except IntegrityError as exc:
         # Someone with this email already applied (perhaps a concurrent submission that
         # committed a moment ago): the unique index refused this one.
@@ -160,14 +168,13 @@ def submit_application(session: Session, round_id: int, data: dict[str, Any]) ->
             raise Conflict(ALREADY_APPLIED, field="email") from exc
         raise
     if host_ids:
-        session.execute(insert(ApplicationChoice.__table__).values([
+        connection.execute(_INSERT_CHOICE, [
             {"application_id": application_id, "rank": rank, "host_id": host_id}
-            for rank, host_id in enumerate(host_ids, start=1)]))
-    insert_event(session, "application.submitted", "application", application_id, round_id)
-    application = _persistent(session, Application, {**row, "id": application_id})
+            for rank, host_id in enumerate(host_ids, start=1)])
+    insert_event(connection, "application.submitted", "application", application_id, round_id)
     token = make_token("application-edit", application_id)
     queue_first_message(
-        session,
+        connection,
         template="application_received",
         language=row.get("language", "da"),
         recipient=row["email"],
@@ -177,16 +184,18 @@ def submit_application(session: Session, round_id: int, data: dict[str, Any]) ->
                   f"{int(row['updated_at'].timestamp())}",
         round_id=round_id,
     )
+    row["id"] = application_id
+    return row
+
+
+def submit_application(session: Session, round_id: int, data: dict[str, Any]) -> Application:
+    """``insert_application``, and the new application as an ORM object in ``session``
+    (made from the row without a query; a caller that changes it flushes as usual)."""
+    row = insert_application(session, round_id, data)
+    application = Application(**row)
+    make_transient_to_detached(application)
+    session.add(application)
     return application
-
-
-def _persistent(session: Session, model: type[M], row: dict[str, Any]) -> M:
-    """The ORM object of a row just INSERTed through Core, in ``session`` without a query
-    (the callers that go on to change it, like the demo's team-mates, flush as usual)."""
-    record = model(**row)
-    make_transient_to_detached(record)
-    session.add(record)
-    return record
 
 
 def update_application(session: Session, application: Application, data: dict[str, Any]) -> Application:

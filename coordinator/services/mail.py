@@ -12,10 +12,11 @@ from typing import Any
 
 from flask import current_app
 from jinja2 import Environment, StrictUndefined
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from coordinator.models import Message, MessageAttachment
+from coordinator.models._types import utcnow
 
 # (filename, mimetype, bytes), e.g. ("invitation.ics", "text/calendar; method=REQUEST", b"...")
 Attachment = tuple[str, str, bytes]
@@ -81,12 +82,18 @@ def queue_message(
     return message
 
 
-def queue_first_message(session: Session, *, template: str, language: str, recipient: str,
-                        context: dict[str, Any], dedup_key: str, round_id: int | None) -> None:
+_INSERT_MESSAGE = insert(Message.__table__)
+
+
+def queue_first_message(connection: Connection, *, template: str, language: str,
+                        recipient: str, context: dict[str, Any], dedup_key: str,
+                        round_id: int | None) -> None:
     """Store a pending message whose dedup key names a row written in this transaction.
 
     No other message can hold that key yet, so there is nothing to look up first: one
-    INSERT, no ORM object (the submission path, where every round trip counts).
+    INSERT on the session's connection, no ORM object (the submission path, where every
+    round trip counts).
     """
-    session.execute(insert(Message.__table__).values(
-        _pending_row(template, language, recipient, context, dedup_key, round_id)))
+    connection.execute(_INSERT_MESSAGE, {
+        **_pending_row(template, language, recipient, context, dedup_key, round_id),
+        "attempts": 0, "possible_duplicate": False, "created_at": utcnow()})
