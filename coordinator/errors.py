@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from coordinator import db
@@ -77,6 +78,8 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception) -> ResponseReturnValue:
         if isinstance(exc, HTTPException):
             return _http(exc)
+        if isinstance(exc, DBAPIError) and db.connection_lost(exc):
+            return db.unavailable_response()  # 503: the next request gets a new connection
         log.exception("unhandled error on %s %s", request.method, request.path)
         try:
             db.session().rollback()

@@ -20,7 +20,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
+
+from coordinator.db import connection_lost
 
 log = logging.getLogger(__name__)
 # Pauses before each new try after a lost database connection (about 15 s in all).
@@ -68,7 +70,7 @@ def with_app_context(job: F) -> F:
             try:
                 return _run_in_app_context(job, *args, **kwargs)
             except DBAPIError as exc:
-                if pause is None or not _connection_lost(exc):
+                if pause is None or not connection_lost(exc):
                     raise
                 log.warning("%s: database connection lost (%s), again in %.1fs",
                             job.__name__, type(exc.orig).__name__, pause)
@@ -92,9 +94,3 @@ def _run_in_app_context(job: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         db.session().rollback()  # the caller's session stays usable for the next try
         raise
 
-
-def _connection_lost(exc: DBAPIError) -> bool:
-    """A dropped or refused server connection; SQLite's errors are not that (a file)."""
-    if exc.connection_invalidated:
-        return True
-    return isinstance(exc, OperationalError) and type(exc.orig).__module__ != "sqlite3"
