@@ -11,6 +11,7 @@ choice is about sessions, which pooling does not see.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -22,38 +23,146 @@ from solver.workshops.model import KINDS
 from solver.workshops.pooled import Pools, _flagged_rows, _hall_rows, _seat_all, make_pools
 
 
-def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods: dict[str, list]):
+def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods: dict[str, list],
+           sel: dict[str, np.ndarray] | None = None, relaxed: bool = False, dual_simplex: bool = True):
+    """The pooled joint model over the pairs ``sel`` (all when None); the LP (``relaxed``) keeps
+    plain Hall rows (min_fill relaxed away). Returns (model, y, z per kind over sel, sel, Hall
+    rows per kind as (row index, pairs, seats))."""
     n = len(arcs.sizes)
-    lm = LinearModel()
+    lm = LinearModel(relaxed=relaxed, dual_simplex=dual_simplex)
     y = np.full(n, -1, dtype=np.int64)
     y[candidates] = lm.add_binaries(len(candidates))
-    z = {}
+    z, chosen, hall = {}, {}, {}
     for kind in KINDS:
         pl, half = pools[kind], arcs.halves[kind]
-        every = np.arange(len(pl.pair_g))
+        every = np.arange(len(pl.pair_g)) if sel is None else np.nonzero(sel[kind])[0]
+        chosen[kind] = every
         z[kind] = lm.add_binaries(len(every))
-        order = np.argsort(pl.pair_g, kind="stable")
-        start = np.searchsorted(pl.pair_g[order], candidates)
-        stop = np.searchsorted(pl.pair_g[order], candidates, side="right")
+        position = np.full(len(pl.pair_g), -1, dtype=np.int64)
+        position[every] = np.arange(len(every))
+        pg = pl.pair_g[every]
+        order = np.argsort(pg, kind="stable")
+        start = np.searchsorted(pg[order], candidates)
+        stop = np.searchsorted(pg[order], candidates, side="right")
         for gi, a, b in zip(candidates.tolist(), start.tolist(), stop.tolist(), strict=True):
             lm.add_row([*z[kind][order[a:b]], y[gi]], [*np.ones(b - a), -1.0], 0.0, 0.0)
-        if np.any(half.min_fill > 0):
+        hall[kind] = []
+        if np.any(half.min_fill > 0) and not relaxed:
             _flagged_rows(lm, z[kind], pl, every, arcs.sizes, half.capacity, half.min_fill)
         else:
             weight = arcs.sizes[pl.pair_g].astype(float)
             for pairs, seats in _hall_rows(pl, every, arcs.sizes, half.capacity):
-                lm.add_row(z[kind][pairs], weight[pairs], upper=seats)
-        for on, off in nogoods[kind]:
-            lm.add_row([*z[kind][on], *z[kind][off]], [*np.ones(len(on)), *-np.ones(len(off))], upper=len(on) - 1)
-    return lm, y, z
+                hall[kind].append((len(lm.model.constraint), pairs, seats))
+                lm.add_row(z[kind][position[pairs]], weight[pairs], upper=seats)
+        for on, off in nogoods[kind] if not relaxed else ():
+            if np.all(position[on] >= 0):
+                off = off[position[off] >= 0]
+                lm.add_row([*z[kind][position[on]], *z[kind][position[off]]],
+                           [*np.ones(len(on)), *-np.ones(len(off))], upper=len(on) - 1)
+    return lm, y, z, chosen, hall
+
+
+_GRID = 1024.0  # multipliers on this grid keep every sum exact in binary floating point
+
+
+def _price_km(arcs, candidates, pools, scheduled, deadline) -> tuple[float, dict[str, np.ndarray]] | None:
+    """Lagrangian bound on km with >= ``scheduled`` groups and a reduced cost per pair.
+
+    Multipliers u >= 0 on the Hall rows and lam >= 0 on the count row: with r_p = c_p + w_p *
+    (sum of u over rows of p) and a_g = min_P r + min_F r - lam, every schedule costs at least
+    L = sum_g min(0, a_g) + lam * scheduled - sum_r u_r seats_r, and one using pair p of group g
+    at least L + (r_p - min r of g in that half) + max(0, a_g).
+    """
+    lm, y, z, _, hall = _build(arcs, candidates, pools, {kind: [] for kind in KINDS}, relaxed=True)
+    count_row = len(lm.model.constraint)
+    lm.add_row(y[candidates], np.ones(len(candidates)), lower=scheduled)
+    lm.set_objective(np.concatenate([z[k] for k in KINDS]),
+                     np.concatenate([pools[k].pair_cost for k in KINDS]).astype(float), maximize=False)
+    run = lm.solve(deadline)
+    if run.status != "OPTIMAL" or run.duals is None:
+        return None
+    lam = np.floor(max(0.0, float(run.duals[count_row])) * _GRID) / _GRID
+    n = len(arcs.sizes)
+    reduced, low, bound = {}, {}, lam * scheduled
+    for kind in KINDS:
+        pl = pools[kind]
+        penalty = np.zeros(len(pl.pair_g))
+        for row, pairs, seats in hall[kind]:
+            u = np.ceil(max(0.0, -float(run.duals[row])) * _GRID) / _GRID
+            penalty[pairs] += u
+            bound -= u * seats
+        reduced[kind] = pl.pair_cost + arcs.sizes[pl.pair_g] * penalty
+        low[kind] = np.full(n, np.inf)
+        np.minimum.at(low[kind], pl.pair_g, reduced[kind])
+    a = low[KINDS[0]][candidates] + low[KINDS[1]][candidates] - lam
+    bound += float(np.minimum(a, 0.0).sum())
+    extra = np.zeros(n)
+    extra[candidates] = np.maximum(a, 0.0)
+    rc = {kind: reduced[kind] - low[kind][pools[kind].pair_g] + extra[pools[kind].pair_g] for kind in KINDS}
+    return bound, rc
+
+
+def _least_km(arcs, candidates, pools, nogoods, scheduled, deadline):
+    """(status, schedule, km, km bound) with >= ``scheduled`` groups: OPTIMAL, FEASIBLE,
+    INFEASIBLE (no seated schedule reaches that level) or UNKNOWN (out of time)."""
+    n = len(arcs.sizes)
+    now = time.monotonic()
+    priced = _price_km(arcs, candidates, pools, scheduled, now + 0.3 * max(0.0, deadline - now))
+    if priced is None:  # no pricing: every pair, L = 0
+        priced = 0.0, {kind: np.zeros(len(pools[kind].pair_g)) for kind in KINDS}
+    exact, rc = priced
+    everything = np.concatenate([rc[k] for k in KINDS])
+    k = min(len(everything) - 1, 4 * len(candidates))
+    threshold = float(np.partition(everything, k)[k])
+    best, upper, lower = None, math.inf, math.ceil(exact - 1e-9)
+    incumbent = {kind: np.zeros(len(rc[kind]), dtype=bool) for kind in KINDS}
+    while time.monotonic() < deadline - 0.05:
+        sel = {kind: (rc[kind] <= threshold + 1e-9) | incumbent[kind] for kind in KINDS}
+        out = np.concatenate([rc[kind][~sel[kind]] for kind in KINDS])
+        floor_out = math.ceil(exact + float(out.min()) - 1e-9) if len(out) else math.inf
+        lm, y, z, chosen, _ = _build(arcs, candidates, pools, nogoods, sel)
+        lm.add_row(y[candidates], np.ones(len(candidates)), lower=scheduled)
+        km_cost = np.concatenate([pools[k].pair_cost[chosen[k]] for k in KINDS]).astype(float)
+        km_index = np.concatenate([z[k] for k in KINDS])
+        lm.set_objective(km_index, km_cost, maximize=False)
+        run = lm.solve(deadline)
+        if run.status == "INFEASIBLE":
+            if not len(out):
+                return "INFEASIBLE", None, 0, 0
+            lower = max(lower, floor_out)
+            threshold = 2 * max(threshold, 1.0)
+            continue
+        if run.status != "OPTIMAL" or run.values is None:
+            break
+        value = int(round(float(km_cost @ run.values[km_index])))
+        lower = max(lower, min(value, floor_out))
+        choice, on_pairs, failed = {}, {}, False
+        for kind in KINDS:
+            half, pl = arcs.halves[kind], pools[kind]
+            on = np.zeros(len(pl.pair_g), dtype=bool)
+            on[chosen[kind][run.values[z[kind]]]] = True
+            seated, bad, timed_out = _seat_all(pl, on, half.g, half.j, arcs.sizes, half.capacity,
+                                               half.min_fill, n, deadline)
+            if timed_out:
+                return ("FEASIBLE" if best is not None else "UNKNOWN"), best, upper, lower
+            nogoods[kind].extend(bad)
+            failed = failed or bool(bad)
+            choice[kind], on_pairs[kind] = seated, on
+        if failed:
+            continue  # the same pairs without the sets a venue cannot seat
+        if value < upper:
+            best, upper, incumbent = choice, value, on_pairs
+        if upper <= lower:
+            return "OPTIMAL", best, upper, upper
+        threshold = upper - exact
+    return ("FEASIBLE" if best is not None else "UNKNOWN"), best, upper, lower
 
 
 def solve_joint_pooled(arcs: Arcs, candidates: np.ndarray, deadline: float) -> tuple[JointSolution | None, int]:
-    """(the proven lexicographic optimum or None, a valid bound on the scheduled level).
+    """(the best seated schedule at the proven scheduled level, or None; a bound on that level).
 
     Proven means both levels optimal on the pooled model and every venue seating its groups.
     """
-    n = len(arcs.sizes)
     pools = {}
     for kind in KINDS:
         half = arcs.halves[kind]
@@ -61,38 +170,34 @@ def solve_joint_pooled(arcs: Arcs, candidates: np.ndarray, deadline: float) -> t
         place = half.place if half.place is not None else np.arange(len(half.capacity))
         pools[kind] = make_pools(half.g[mask], half.j[mask], half.cost[mask], place, always=True)
     nogoods: dict[str, list] = {kind: [] for kind in KINDS}
+    # Level 1 first from the LP: its floor bounds the scheduled level, and usually the km level
+    # below reaches it, which proves it without the level-1 MIP (slow to find that many).
+    lm, y, _, _, _ = _build(arcs, candidates, pools, nogoods, relaxed=True, dual_simplex=False)
+    lm.set_objective(y[candidates], np.ones(len(candidates)), maximize=True)
+    now = time.monotonic()
+    run = lm.solve(now + 0.2 * (deadline - now))
     bound_scheduled = len(candidates)
+    if run.status == "OPTIMAL":
+        bound_scheduled = min(bound_scheduled, math.floor(run.bound + 1e-6))
+    from_lp = run.status == "OPTIMAL"
     while time.monotonic() < deadline - 0.05:
-        lm, y, z = _build(arcs, candidates, pools, nogoods)
-        lm.set_objective(y[candidates], np.ones(len(candidates)), maximize=True)
-        now = time.monotonic()
-        run = lm.solve(now + 0.5 * (deadline - now))
-        if run.status != "OPTIMAL" or run.values is None:
+        if from_lp:
+            scheduled, from_lp = bound_scheduled, False
+        else:
+            lm, y, _, _, _ = _build(arcs, candidates, pools, nogoods)
+            lm.set_objective(y[candidates], np.ones(len(candidates)), maximize=True)
+            now = time.monotonic()
+            run = lm.solve(now + 0.5 * (deadline - now))
+            if run.status != "OPTIMAL" or run.values is None:
+                break
+            scheduled = int(run.values[y[candidates]].sum())
+            bound_scheduled = min(bound_scheduled, scheduled)  # relaxation plus valid no-goods
+        status, choice, km, km_bound = _least_km(arcs, candidates, pools, nogoods, scheduled, deadline)
+        if status == "INFEASIBLE":
+            continue  # no-goods found on the way rule this level out: level 1 again
+        if choice is None:
             break
-        scheduled = int(run.values[y[candidates]].sum())
-        bound_scheduled = min(bound_scheduled, scheduled)  # relaxation plus valid no-goods
-        lm.add_row(y[candidates], np.ones(len(candidates)), lower=scheduled)
-        km_index = np.concatenate([z[kind] for kind in KINDS])
-        km_cost = np.concatenate([pools[kind].pair_cost for kind in KINDS]).astype(float)
-        lm.set_objective(km_index, km_cost, maximize=False)
-        run = lm.solve(deadline)
-        if run.status != "OPTIMAL" or run.values is None:
-            break
-        km = int(round(float(km_cost @ run.values[km_index])))
-        choice, failed = {}, False
-        for kind in KINDS:
-            half, pl = arcs.halves[kind], pools[kind]
-            on = run.values[z[kind]]
-            seated, bad, timed_out = _seat_all(pl, on, half.g, half.j, arcs.sizes, half.capacity,
-                                               half.min_fill, n, deadline)
-            if timed_out:
-                return None, bound_scheduled
-            if bad:
-                nogoods[kind].extend(bad)
-                failed = True
-            choice[kind] = seated
-        if failed:
-            continue
-        # Every venue seats its groups: both pooled optima are attained, hence optimal.
-        return JointSolution(choice, True, scheduled, None, km), scheduled
+        # The schedule seats `scheduled` groups, the pooled bound on that level: it is attained,
+        # so the km bound found under it bounds the lexicographic optimum too.
+        return JointSolution(choice, status == "OPTIMAL", scheduled, None, km_bound), scheduled
     return None, bound_scheduled

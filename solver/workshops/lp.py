@@ -36,6 +36,7 @@ def _glop(g, j, cost, sizes, capacity, n, m, time_limit_s) -> tuple[int, np.ndar
     request = pb.MPModelRequest()
     request.solver_type = pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING
     request.solver_time_limit_seconds = max(0.1, time_limit_s)
+    request.solver_specific_parameters = "use_dual_simplex: true"  # measured several times faster here
     lp = request.model
     for c in cost.tolist():
         var = lp.variable.add()

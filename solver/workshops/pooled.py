@@ -197,6 +197,9 @@ def _seat(pools: Pools, venue_groups: np.ndarray, v: int, g, j, sizes, capacity,
     """("OPTIMAL", session per listed group) when venue v can seat exactly these groups,
     ("INFEASIBLE", None) when proven impossible, ("UNKNOWN", None) when out of time."""
     sessions = pools.members[v]
+    quick = _first_fit(pools, venue_groups, v, sizes, capacity, min_fill)
+    if quick is not None:
+        return "OPTIMAL", quick
     local = np.full(len(sizes), -1, dtype=np.int64)
     local[venue_groups] = np.arange(len(venue_groups))
     keep = (local[g] >= 0) & (pools.venue[j] == v)
@@ -207,6 +210,30 @@ def _seat(pools: Pools, venue_groups: np.ndarray, v: int, g, j, sizes, capacity,
     if out.choice is not None:
         return "OPTIMAL", sessions[out.choice]
     return ("INFEASIBLE" if out.status == "INFEASIBLE" else "UNKNOWN"), None
+
+
+def _first_fit(pools: Pools, venue_groups: np.ndarray, v: int, sizes, capacity, min_fill) -> np.ndarray | None:
+    """Most-constrained group first, into its eligible session with the most seats left; None
+    when that does not seat everyone within capacity and min_fill (the MIP decides then)."""
+    sessions = pools.members[v]
+    ks = np.nonzero(pools.pair_v == v)[0]
+    mask_of = dict(zip(pools.pair_g[ks].tolist(), pools.pair_mask[ks].tolist(), strict=True))
+    masks = np.array([mask_of[gi] for gi in venue_groups.tolist()], dtype=np.int64)
+    options = np.array([bin(m).count("1") for m in masks.tolist()])
+    room = capacity[sessions].astype(np.int64).copy()
+    out = np.full(len(venue_groups), -1, dtype=np.int64)
+    for k in np.lexsort((-sizes[venue_groups], options)).tolist():
+        size = int(sizes[venue_groups[k]])
+        fits = [b for b in range(len(sessions)) if (masks[k] >> b) & 1 and room[b] >= size]
+        if not fits:
+            return None
+        b = max(fits, key=lambda b: (room[b], -b))
+        room[b] -= size
+        out[k] = sessions[b]
+    load = capacity[sessions] - room
+    if np.any((load > 0) & (load < min_fill[sessions])):
+        return None
+    return out
 
 
 def _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline):
