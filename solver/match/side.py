@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from solver.match.aggregate import aggregate_bound
 from solver.match.arcs import Arcs
 from solver.match.cpsat import solve_levels
 from solver.match.duals import Weights, reduced
+from solver.match.flow import lex_flow
 from solver.match.index import Index
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
@@ -22,6 +24,7 @@ from solver.status import Status
 
 TARGET_PER_UNIT = 3  # first round: about this many unit arcs per unit, cheapest reduced cost
 EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter at once
+AGGREGATE_SHARE = 0.3  # of the remaining time, for the aggregated placed/rank bound
 
 
 def _unit_reduced(ix: Index, ua: UnitArcs, w: Weights, rel: Relaxation) -> np.ndarray:
@@ -59,8 +62,36 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
         place, proven, cp_bound = solve_levels(ix, ua, base, fixed_load, chosen, clock, workers)
         bound = _tighter(cp_bound if complete else None, rel_bound)
         return place, Status.OPTIMAL if proven and complete else Status.FEASIBLE, bound, info
-    return _fixing_rounds(ix, ua, chosen, rel, base, fixed_load, w, clock, workers, complete,
-                          rel_bound, info)
+    agg = aggregate_bound(ix, ua, base, fixed_load, chosen, clock, workers, complete=complete,
+                          seconds=clock.remaining() * AGGREGATE_SHARE)
+    agg_bound = None
+    if agg is not None:
+        info.update(aggregated_bound=agg.bound.as_dict(), aggregated_proven=agg.proven)
+        if agg.place is not None and lex_key(agg.place.objective(ix)) < lex_key(hint.objective(ix)):
+            chosen, hint = ua.used_by(agg.place), agg.place
+        agg_bound = _with_km_bound(ix, agg.bound, rel, w, base, fixed_load, complete)
+        clock.report("aggregated", objective=hint.objective(ix), bound=_tighter(agg_bound, rel_bound))
+    place, status, bound, info = _fixing_rounds(ix, ua, chosen, rel, base, fixed_load, w, clock,
+                                                workers, complete, rel_bound, info)
+    if status != Status.OPTIMAL and agg_bound is not None:
+        bound = _tighter(bound, agg_bound)
+        if bound is not None and lex_key(bound) == lex_key(place.objective(ix)):
+            status = Status.OPTIMAL
+    return place, status, bound, info
+
+
+def _with_km_bound(ix: Index, bound: Objective, rel: Relaxation, w: Weights, base: Placement,
+                   fixed_load: np.ndarray, complete: bool) -> Objective:
+    """Add a km level to a placed/rank bound: the least km of any flow-relaxed solution that
+    places as many (valid for every real solution that places ``bound.placed``, whatever its
+    rank cost) when the relaxation cannot place more; otherwise the trivial 0."""
+    km = 0
+    if complete and rel.place.objective(ix).placed == bound.placed:
+        a = rel.arcs
+        caps = np.maximum(ix.cap - fixed_load, 0)
+        chosen = lex_flow(a, a.km - w.rank, ix.n_visitors, caps)
+        km = base.objective(ix).total_km + int(a.km[chosen].sum())
+    return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=km)
 
 
 def _tighter(a: Objective | None, b: Objective | None) -> Objective | None:

@@ -1,0 +1,245 @@
+"""A stronger bound on placed and rank cost: unranked arcs aggregated per host.
+
+At the placed and rank levels every unranked arc of a unit (a lone visitor, or a team whose
+members all did not rank the host) costs the same, ``size * unranked_cost``: only *how many*
+such units a host takes matters, not which. So the model here keeps every arc with a ranked
+member explicitly and replaces the unranked ones by
+
+* ``w[u]``: unit ``u`` is placed at some host it did not rank (cost ``size * unranked_cost``);
+* ``y[s, h]``: how many units of size ``s`` host ``h`` takes that way (``s * y`` seats);
+* ``sum(w[u] for u of size s) == sum(y[s, h] over h)``.
+
+Every real solution maps to a solution of this model with the same placed and rank cost
+(capacities, minimum fills and whole teams stay exact), so its CP-SAT bound is a valid bound on
+the first two levels; it keeps what the flow relaxation drops (teams whole, minimum fills), and
+with ~5 explicit arcs per visitor it is small where the full model has ~250. It forgets which
+unit can reach which host, so a solution of it is checked by completing it: the aggregated
+units are matched to the counted seats by min-cost flow (each team to ``s`` seats of one
+host). When that places them all, the completion has the model's placed and rank cost, and a
+proof over the model is a proof over the real problem.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from solver.match.cpsat import _bound_from, _cap, _params
+from solver.match.flow import max_flow_min_cost
+from solver.match.index import Index
+from solver.match.model import Objective
+from solver.match.placement import Placement
+from solver.match.units import UnitArcs, place_units
+
+MAX_CUT_ROUNDS = 8  # Hall cuts added when a solution's counted seats cannot be matched
+
+
+@dataclass
+class Aggregated:
+    proven: bool  # the model's optimum is proven (``bound`` equals its value)
+    bound: Objective  # placed / rank cost bound over every solution; total_km trivial
+    place: Placement | None  # the completed solution at the model's value, if found
+    value: tuple[int, int]  # (placed, rank cost) of the model's best solution
+
+
+def _all_unranked(ua: UnitArcs) -> np.ndarray:
+    return ua.per_unit_arc(ua.arcs.rank == 0, "all")
+
+
+def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
+                    chosen: np.ndarray, clock, workers: int | None, *, complete: bool,
+                    seconds: float) -> Aggregated | None:
+    """Solve the aggregated model from the incumbent ``chosen`` (unit arcs of ``ua``), adding
+    Hall cuts while its solution cannot be completed and time is left. Needs ``complete``:
+    ``ua`` holds every feasible unit arc (which hosts a unit can reach unranked)."""
+    s = ix.inst.settings
+    if s.objective != "canonical" or s.keep_previous or not s.allow_unranked or ua.n_units == 0:
+        return None
+    if not complete:
+        # Measured at 10k with priced arcs (so every unit allowed at every host, to stay a
+        # relaxation): 47k variables, the root LP not done in 90 s, the bound far above the
+        # flow relaxation's. Not worth it.
+        return None
+    uc = int(s.unranked_cost)
+    agg = _all_unranked(ua)
+    ex = np.flatnonzero(~agg)
+    unit_size = np.zeros(ua.n_units, dtype=np.int64)
+    unit_size[ua.u] = ua.size
+    for members in ix.teams:  # units without any arc still have a size
+        u = int(ua.unit_of[members[0]])
+        if u >= 0:
+            unit_size[u] = len(members)
+    unit_size[unit_size == 0] = 1
+    room = np.maximum(ix.cap - fixed_load, 0)
+    sizes = sorted(set(unit_size.tolist()))
+
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{i}") for i in range(len(ex))]
+    # Which units may take aggregated seats, and how many units of each size reach a host.
+    can_unit = np.zeros(ua.n_units, dtype=bool)
+    can_unit[ua.u[agg]] = True
+    reach = {size: np.bincount(ua.h[agg & (ua.size == size)], minlength=ix.n_hosts)
+             for size in sizes}
+    w = {u: model.new_bool_var(f"w{u}") for u in np.flatnonzero(can_unit).tolist()}
+    y: dict[tuple[int, int], cp_model.IntVar] = {}
+    y_top: dict[tuple[int, int], int] = {}
+    for size in sizes:
+        top = np.minimum(room // size, reach[size])
+        for h in np.flatnonzero(top > 0).tolist():
+            y_top[size, h] = int(top[h])
+            y[size, h] = model.new_int_var(0, int(top[h]), f"y{size}_{h}")
+        units = [w[u] for u in np.flatnonzero(can_unit & (unit_size == size)).tolist()]
+        model.add(cp_model.LinearExpr.sum(units)
+                  == cp_model.LinearExpr.sum([v for (sz, _), v in y.items() if sz == size]))
+    # One placement per unit.
+    per_unit: dict[int, list] = {}
+    for k, i in enumerate(ex.tolist()):
+        per_unit.setdefault(int(ua.u[i]), []).append(x[k])
+    for u, var in w.items():
+        per_unit.setdefault(u, []).append(var)
+    for lits in per_unit.values():
+        if len(lits) > 1:
+            model.add_at_most_one(lits)
+    # Hosts: capacity and minimum fill (disaggregated, as in cpsat._model).
+    terms: dict[int, list] = {}
+    for k, i in enumerate(ex.tolist()):
+        terms.setdefault(int(ua.h[i]), []).append((x[k], int(ua.size[i]), 1))
+    for (size, h), var in y.items():
+        terms.setdefault(h, []).append((var, size, y_top[size, h]))
+    opens = {}
+    for h, items in terms.items():
+        load = cp_model.LinearExpr.weighted_sum([v for v, _, _ in items], [c for _, c, _ in items])
+        low, fixed = int(ix.min_visitors[h]), int(fixed_load[h])
+        model.add(load <= int(room[h]))
+        if low <= 1 or fixed >= low:
+            continue
+        if fixed > 0:
+            model.add(load >= low - fixed)
+            continue
+        is_open = opens[h] = model.new_bool_var(f"open{h}")
+        model.add(load <= int(room[h]) * is_open)
+        model.add(load >= low * is_open)
+        for v, _, top in items:
+            model.add(v <= top * is_open)
+    # Objective: placed * (R + 1) - rank, as the first level of cpsat._levels.
+    r_max = _cap(ua, ua.cost)
+    r_max = max(r_max, int((unit_size * uc).sum()))
+    coef_x = ua.size[ex] * (r_max + 1) - ua.cost[ex]
+    coef_w = {u: int(unit_size[u]) * (r_max + 1 - uc) for u in w}
+    obj = cp_model.LinearExpr.weighted_sum(x + list(w.values()),
+                                           coef_x.tolist() + list(coef_w.values()))
+    model.maximize(obj)
+    # Hint: the incumbent.
+    used = chosen[ex]
+    for var, val in zip(x, used.tolist(), strict=True):
+        model.add_hint(var, val)
+    inc_agg = np.flatnonzero(chosen & agg)
+    on_w = set(ua.u[inc_agg].tolist())
+    for u, var in w.items():
+        model.add_hint(var, u in on_w)
+    counts: dict[tuple[int, int], int] = {}
+    for i in inc_agg.tolist():
+        key = (int(ua.size[i]), int(ua.h[i]))
+        counts[key] = counts.get(key, 0) + 1
+    for key, var in y.items():
+        model.add_hint(var, counts.get(key, 0))
+    hosts_used = set(ua.h[chosen].tolist())
+    for h, var in opens.items():
+        model.add_hint(var, h in hosts_used)
+
+    fixed_obj = base.objective(ix)
+    deadline = clock.elapsed() + seconds
+    best: Aggregated | None = None
+    for _round in range(MAX_CUT_ROUNDS):
+        solver = cp_model.CpSolver()
+        _params(solver, deadline - clock.elapsed(), workers or 2, s.seed or 0)
+        # Measured at 1k: presolve's dominance rules spent 3.4 s adding 100k implications
+        # among the interchangeable arcs and the root LP then stalled (not proven in 10 s);
+        # without presolve the model is proven in 3.5 s.
+        solver.parameters.cp_model_presolve = False
+        status = solver.solve(model)
+        clock.report("aggregated bound", status=solver.status_name(status), unit_arcs=len(ex),
+                     units=len(w), seats=len(y), round=_round + 1)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) \
+                or not math.isfinite(solver.best_objective_bound):
+            return best
+        bound = _bound_from(ix, {"placed": solver.best_objective_bound}, r_max, None,
+                            fixed_obj, fixed_obj)
+        pick_x = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+        pick_w = {u for u, var in w.items() if solver.boolean_value(var)}
+        seats = {key: int(solver.value(var)) for key, var in y.items()}
+        placed = int(ua.size[ex][pick_x].sum() + sum(int(unit_size[u]) for u in pick_w))
+        rank = int(ua.cost[ex][pick_x].sum() + sum(int(unit_size[u]) * uc for u in pick_w))
+        value = (fixed_obj.placed + placed, fixed_obj.rank_cost + rank)
+        place, hall = _complete(ix, ua, base, agg, unit_size, ex[pick_x], pick_w, seats)
+        best = Aggregated(proven=status == cp_model.OPTIMAL and place is not None,
+                          bound=bound, place=place, value=value)
+        if place is not None or hall is None or clock.elapsed() >= deadline:
+            return best
+        # A set of units with fewer counted seats among the hosts they can reach than units
+        # placed: every real solution obeys sum(w[S]) <= sum(y[N(S)]) (Hall), this one not.
+        size, units_s, hosts_n = hall
+        clock.report("hall cut", size=size, units=len(units_s), hosts=len(hosts_n),
+                     seats=sum(seats.get((size, h), 0) for h in hosts_n))
+        model.add(cp_model.LinearExpr.sum([w[u] for u in units_s])
+                  <= cp_model.LinearExpr.sum([y[size, h] for h in hosts_n if (size, h) in y]))
+    return best
+
+
+def _complete(ix: Index, ua: UnitArcs, base: Placement, agg: np.ndarray, unit_size: np.ndarray,
+              explicit: np.ndarray, units: set[int], seats: dict[tuple[int, int], int]
+              ) -> tuple[Placement | None, tuple[int, list[int], list[int]] | None]:
+    """Match the aggregated units to their counted seats (min km), per unit size. When some
+    unit finds no seat: (None, (size, S, N(S))) with S the units reachable from an unmatched
+    one by alternating paths and N(S) their hosts, all full (Koenig): |S| > seats of N(S)."""
+    chosen = np.zeros(len(ua.u), dtype=bool)
+    chosen[explicit] = True
+    if units:
+        picked = np.array(sorted(units), dtype=np.int64)
+        cand = np.flatnonzero(agg & np.isin(ua.u, picked))
+        for size in sorted(set(unit_size[picked].tolist())):
+            sel = cand[ua.size[cand] == size]
+            want = picked[unit_size[picked] == size]
+            caps = np.zeros(ix.n_hosts, dtype=np.int64)
+            for (sz, h), n in seats.items():
+                if sz == size:
+                    caps[h] = n
+            lonely = sorted(set(want.tolist()) - set(ua.u[sel].tolist()))
+            if lonely:  # no unranked host at all among the arcs at hand
+                return None, (size, lonely, [])
+            local = {u: k for k, u in enumerate(want.tolist())}
+            av = np.array([local[int(u)] for u in ua.u[sel].tolist()], dtype=np.int64)
+            used = max_flow_min_cost(len(local), ix.n_hosts, av, ua.h[sel], caps, ua.km[sel])
+            if int(used.sum()) < len(want):
+                return None, (size, *_hall(ua, sel, used, want))
+            chosen[sel[used]] = True
+    return place_units(ua, base, chosen), None
+
+
+def _hall(ua: UnitArcs, sel: np.ndarray, used: np.ndarray, want: np.ndarray
+          ) -> tuple[list[int], list[int]]:
+    """Units reachable from an unmatched unit by alternating paths, and their hosts."""
+    hosts_of: dict[int, list[int]] = {}
+    for u, h in zip(ua.u[sel].tolist(), ua.h[sel].tolist(), strict=True):
+        hosts_of.setdefault(u, []).append(h)
+    users: dict[int, list[int]] = {}
+    matched = set()
+    for u, h in zip(ua.u[sel[used]].tolist(), ua.h[sel[used]].tolist(), strict=True):
+        users.setdefault(h, []).append(u)
+        matched.add(u)
+    todo = [u for u in want.tolist() if u not in matched]
+    seen_u, seen_h = set(todo), set()
+    while todo:
+        u = todo.pop()
+        for h in hosts_of.get(u, []):
+            if h in seen_h:
+                continue
+            seen_h.add(h)
+            for m in users.get(h, []):
+                if m not in seen_u:
+                    seen_u.add(m)
+                    todo.append(m)
+    return sorted(seen_u), sorted(seen_h)
