@@ -169,6 +169,8 @@ def solve_joint_pooled(arcs: Arcs, candidates: np.ndarray, deadline: float) -> t
         mask = np.isin(half.g, candidates)
         place = half.place if half.place is not None else np.arange(len(half.capacity))
         pools[kind] = make_pools(half.g[mask], half.j[mask], half.cost[mask], place, always=True)
+    if any(pl is None for pl in pools.values()):
+        return None, len(candidates)
     nogoods: dict[str, list] = {kind: [] for kind in KINDS}
     # Level 1 first from the LP: its floor bounds the scheduled level, and usually the km level
     # below reaches it, which proves it without the level-1 MIP (slow to find that many).

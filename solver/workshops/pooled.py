@@ -44,6 +44,8 @@ def make_pools(g: np.ndarray, j: np.ndarray, cost: np.ndarray, place: np.ndarray
     """Pool sessions of the same ``place`` whose km agree for every group; None if nothing pools
     (unless ``always``: then single sessions are pools of one)."""
     m = len(place)
+    if m == 0 or len(g) == 0:
+        return None
     venue = np.asarray(place, dtype=np.int64).copy()
     # A place whose sessions disagree on some group's km (it cannot, for one location, but the
     # caller's labels are not trusted) is split into single sessions.
