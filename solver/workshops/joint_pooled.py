@@ -62,7 +62,8 @@ def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods:
     return lm, y, z, chosen, hall
 
 
-_GRID = 1024.0  # multipliers on this grid keep every sum exact in binary floating point
+_GRID = 1024.0
+_FIRST_GAP = 1e-3  # multipliers on this grid keep every sum exact in binary floating point
 
 
 def _price_km(arcs, candidates, pools, scheduled, deadline) -> tuple[float, dict[str, np.ndarray]] | None:
@@ -113,7 +114,9 @@ def _least_km(arcs, candidates, pools, nogoods, scheduled, deadline):
     exact, rc = priced
     everything = np.concatenate([rc[k] for k in KINDS])
     k = min(len(everything) - 1, 4 * len(candidates))
-    threshold = float(np.partition(everything, k)[k])
+    # The LP's integrality gap here is ~0.05 % of L (measured: tight 141 km of 254,232, snug
+    # similar): a first threshold of 0.1 % usually proves in one round instead of two.
+    threshold = max(float(np.partition(everything, k)[k]), _FIRST_GAP * abs(exact))
     best, upper, lower = None, math.inf, math.ceil(exact - 1e-9)
     incumbent = {kind: np.zeros(len(rc[kind]), dtype=bool) for kind in KINDS}
     while time.monotonic() < deadline - 0.05:
