@@ -24,7 +24,7 @@ from solver.status import Status
 
 TARGET_PER_UNIT = 3  # first round: about this many unit arcs per unit, cheapest reduced cost
 EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter at once
-AGGREGATE_SHARE = 0.3  # of the remaining time, for the aggregated placed/rank bound
+AGGREGATE_SHARE = 0.6  # of the remaining time, for the aggregated placed/rank bound and its cuts
 
 
 def _unit_reduced(ix: Index, ua: UnitArcs, w: Weights, rel: Relaxation) -> np.ndarray:
