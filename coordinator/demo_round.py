@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coordinator import db
+from coordinator.demo import WEEKS
 from coordinator.models import (
     Application,
     Consent,
     Event,
+    Host,
     Invitation,
     Message,
     Placement,
@@ -26,6 +28,7 @@ from coordinator.models import (
 )
 from coordinator.services import invitations, matching, offers, rsvp
 from coordinator.services.rounds import transition_round
+from solver.geo import haversine_km
 from workers.context import set_app
 from workers.drive import drain
 
@@ -125,6 +128,36 @@ def _unplaced_reasons(session: Session, round_id: int,
     return reasons
 
 
+def _can_use(applicant: Application, host: Host) -> bool:
+    """The solver's hard rules for one pair: ranked (or open to any), in reach, a shared week."""
+    return ((applicant.open_to_any or host.id in applicant.ranked_host_ids)
+            and haversine_km(applicant.lat, applicant.lon, host.lat, host.lon) <= applicant.max_km
+            and bool(set(applicant.weeks or WEEKS) & set(host.weeks or WEEKS)))
+
+
+def _could_take_a_freed_seat(session: Session, first_result: dict,
+                             placements: list[Placement]) -> tuple[int, int]:
+    """(first-run unplaced who could use a seat a decline freed, first-run unplaced).
+
+    Why a re-solve may offer nobody new: seats free up where people declined, and the
+    first run's unplaced are mostly unplaced for reasons no seat changes (distance, weeks,
+    a team without a host both ranked). A team counts only if one host suits both; free
+    seats are not counted, so this is an upper bound on who a re-solve could offer to.
+    """
+    freed = [session.get(Host, host_id) for host_id in sorted(
+        {p.host_id for p in placements if p.status in ("declined", "expired")})]
+    unplaced = [session.get(Application, u["application_id"])
+                for u in first_result["unassigned"]]
+    by_email = {a.email: a for a in unplaced}
+    able = 0
+    for applicant in unplaced:
+        mate = by_email.get(applicant.team_mate_email or "")
+        if any(_can_use(applicant, host) and (mate is None or _can_use(mate, host))
+               for host in freed):
+            able += 1
+    return able, len(unplaced)
+
+
 def _summary(app: Flask, round_id: int, first_result: dict, refused: int,
              moved: int | None) -> list[str]:
     with app.app_context():
@@ -148,6 +181,8 @@ def _summary(app: Flask, round_id: int, first_result: dict, refused: int,
                  f"declines and expiries: {status['declined'] + status['expired']} "
                  f"({refused} refused answers); re-solves: {len(resolves)}, new offers from "
                  f"them: {sum(1 for p in placements if p.run_id in {r.id for r in resolves})}",
+                 "first-run unplaced who could take a seat a decline freed: "
+                 "{} of {}".format(*_could_take_a_freed_seat(session, first_result, placements)),
                  f"unplaced: {sum(reasons.values())}"]
         for reason, count in reasons.most_common():
             lines.append(f"  {count:3} {reason}")

@@ -27,7 +27,8 @@ def test_demo_plays_the_round_in_its_sandbox(app: Flask, redis_conn: Redis,
         lines = run_demo(applications=40, hosts=20, random_seed=5)
     text = "\n".join(lines)
     for expected in ("placements:", "placed (all three accepted):", "declines and expiries:",
-                     "re-solves:", "unplaced:", "workshops:", "workshop RSVP:",
+                     "re-solves:",
+                     "first-run unplaced who could take a seat a decline freed:", "unplaced:", "workshops:", "workshop RSVP:",
                      "emails by template:", "offer_host", "workshop_invitation",
                      "workshop_changed", "demo finished in"):
         assert expected in text, text
