@@ -14,7 +14,7 @@ from coordinator.api.writes import transactional
 from coordinator.models import Host, Round, RoundStatus
 from coordinator.municipalities import all_municipalities
 from coordinator.schemas.intake import ApplicationIn, HostIn, PublicHostOut, SubmissionOut
-from coordinator.services import intake
+from coordinator.services import intake, submission
 
 # One instance each, not a class: webargs would build a schema (every field) per request.
 APPLICATION_IN, HOST_IN = ApplicationIn(), HostIn()
@@ -67,7 +67,7 @@ class SubmitApplication(MethodView):
                           "schema": {"type": "string", "maxLength": 200}}])
     def post(self, data: dict[str, Any], round_id: int) -> Any:
         """Apply for an internship. The edit link is emailed to the applicant."""
-        application = intake.insert_application(db.session(), round_id, data)
+        application = submission.insert_application(db.session(), round_id, data)
         return {"id": application["id"], "status": application["status"],
                 "message": "application received; an edit link was emailed to you"}
 

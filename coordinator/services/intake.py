@@ -8,25 +8,24 @@ caller.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from coordinator.models import Application, ApplicationChoice, Host, Round, RoundStatus
-from coordinator.models._types import utcnow
 from coordinator.services.errors import Conflict, InvalidData, NotFound
-from coordinator.services.events import insert_event, record_event
+from coordinator.services.events import record_event
 from coordinator.services.links import external_url, make_token
-from coordinator.services.mail import queue_first_message, queue_message
-
-APPLICATION_FIELDS = (
-    "name", "email", "organisation", "org_level", "municipality_code", "lat", "lon",
-    "learning_goal", "topics", "open_to_any", "weeks", "max_km", "language",
-    "team_mate_email", "manager_name", "manager_email",
+from coordinator.services.mail import queue_message
+from coordinator.services.submission import (
+    APPLICATION_FIELDS,
+    check_weeks,
+    insert_application,
+    normalise_email,
+    not_open,
 )
+
 HOST_FIELDS = (
     "organisation", "org_level", "municipality_code", "lat", "lon", "innovation_title",
     "innovation_description", "topics", "language", "capacity", "min_visitors", "weeks",
@@ -34,25 +33,13 @@ HOST_FIELDS = (
 )
 
 
-def normalise_email(value: str | None) -> str | None:
-    return value.strip().lower() if value else value
-
-
 def open_round(session: Session, round_id: int) -> Round:
     round_ = session.get(Round, round_id)
     if round_ is None:
         raise NotFound("round")
     if round_.status != RoundStatus.OPEN:
-        raise Conflict(f"the round is not open for submissions (it is '{round_.status}')",
-                       state=round_.status)
+        raise not_open(round_.status)
     return round_
-
-
-def _check_weeks(round_weeks: list[str], weeks: list[str], errors: dict[str, list[str]]) -> None:
-    outside = [week for week in weeks if week not in round_weeks]
-    if outside:
-        errors.setdefault("weeks", []).append(
-            f"{', '.join(outside)} not in this round's weeks ({', '.join(round_weeks)})")
 
 
 def _check_choices(session: Session, round_: Round, host_ids: list[int],
@@ -90,104 +77,6 @@ def _live_application(session: Session, round_id: int, email: str) -> Applicatio
     ))
 
 
-ALREADY_APPLIED = ("an application from this email address already exists in this round; "
-                   "use the edit link in the confirmation email we sent you to change it")
-
-
-_ROUNDS, _HOSTS = Round.__table__, Host.__table__
-# Built once: a statement object caches its compiled form, so a submission pays for
-# neither building nor compiling SQL (one literal ``.values(row)`` per request did both).
-_SUBMISSION_ROUND = select(
-    _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km, _HOSTS.c.id,
-).select_from(_ROUNDS.outerjoin(_HOSTS, and_(
-    _HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
-    _HOSTS.c.id.in_(bindparam("host_ids", expanding=True))),
-)).where(_ROUNDS.c.id == bindparam("round_id"))
-_INSERT_APPLICATION = insert(Application.__table__).returning(Application.__table__.c.id)
-_INSERT_CHOICE = insert(ApplicationChoice.__table__)
-
-
-def _submission_round(connection: Connection, round_id: int,
-                      host_ids: list[int]) -> tuple[Row[Any], set[int]]:
-    """The round's (status, weeks, default_max_km) and which of ``host_ids`` it offers.
-
-    One query for what a submission checks (an outer join, so a round without any of the
-    hosts still comes back); ``open_round`` would load the whole round first.
-    """
-    rows = connection.execute(_SUBMISSION_ROUND,
-                              {"round_id": round_id, "host_ids": host_ids}).all()
-    if not rows:
-        raise NotFound("round")
-    round_ = rows[0]
-    if round_.status != RoundStatus.OPEN:
-        raise Conflict(f"the round is not open for submissions (it is '{round_.status}')",
-                       state=round_.status)
-    return round_, {row[3] for row in rows if row[3] is not None}
-
-
-def _application_row(data: dict[str, Any], round_id: int, default_max_km: int,
-                     now: dt.datetime) -> dict[str, Any]:
-    row = {key: data[key] for key in APPLICATION_FIELDS if key in data}
-    row.update(round_id=round_id, status="submitted", created_at=now, updated_at=now,
-               email=normalise_email(row.get("email")) or "",
-               manager_email=normalise_email(row.get("manager_email")) or "",
-               team_mate_email=normalise_email(row.get("team_mate_email")))
-    if not row.get("max_km"):
-        row["max_km"] = default_max_km
-    return row
-
-
-def insert_application(session: Session, round_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Store a new application with its ranked choices, its event and its edit-link email;
-    the stored row (with its ``id``). No ORM object is made (the API needs only the id).
-
-    Plain Core statements on the session's connection (a select, then one INSERT each for
-    the application, the choices, the event and the message): the ORM's unit of work cost
-    more than everything else together on this, the busiest write. One live application
-    per person is the unique index's job; a duplicate shows up as the IntegrityError caught
-    below (the caller rolls back).
-    """
-    connection = session.connection()
-    host_ids: list[int] = data.get("host_choices") or []
-    round_, offered = _submission_round(connection, round_id, host_ids)
-    errors: dict[str, list[str]] = {}
-    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
-    for index, host_id in enumerate(host_ids):
-        if host_id not in offered:
-            errors.setdefault(f"host_choices.{index}", []).append(
-                f"host {host_id} is not offered in this round")
-    if errors:
-        raise InvalidData(errors)
-    row = _application_row(data, round_id, round_.default_max_km, utcnow())
-    try:
-        application_id = connection.execute(_INSERT_APPLICATION, row).scalar_one()
-    except IntegrityError as exc:
-        # Someone with this email already applied (perhaps a concurrent submission that
-        # committed a moment ago): the unique index refused this one.
-        if "email" in str(exc.orig):
-            raise Conflict(ALREADY_APPLIED, field="email") from exc
-        raise
-    if host_ids:
-        connection.execute(_INSERT_CHOICE, [
-            {"application_id": application_id, "rank": rank, "host_id": host_id}
-            for rank, host_id in enumerate(host_ids, start=1)])
-    insert_event(connection, "application.submitted", "application", application_id, round_id)
-    token = make_token("application-edit", application_id)
-    queue_first_message(
-        connection,
-        template="application_received",
-        language=row.get("language", "da"),
-        recipient=row["email"],
-        context={"name": row["name"], "reason": "submitted",
-                 "edit_url": external_url(f"/application/{token}")},
-        dedup_key=f"application_received:{application_id}:submitted:"
-                  f"{int(row['updated_at'].timestamp())}",
-        round_id=round_id,
-    )
-    row["id"] = application_id
-    return row
-
-
 def submit_application(session: Session, round_id: int, data: dict[str, Any]) -> Application:
     """``insert_application``, and the new application as an ORM object in ``session``
     (made from the row without a query; a caller that changes it flushes as usual)."""
@@ -203,7 +92,7 @@ def update_application(session: Session, application: Application, data: dict[st
     if application.status == "withdrawn":
         raise Conflict("this application has been withdrawn", state=application.status)
     errors: dict[str, list[str]] = {}
-    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
+    check_weeks(round_.weeks, data.get("weeks") or [], errors)
     _check_choices(session, round_, data.get("host_choices") or [], errors)
     new_email = normalise_email(data.get("email"))
     if new_email and new_email != application.email:
@@ -247,7 +136,7 @@ def _mail_host_link(session: Session, host: Host, reason: str) -> None:
 def submit_host_offer(session: Session, round_id: int, data: dict[str, Any]) -> Host:
     round_ = open_round(session, round_id)
     errors: dict[str, list[str]] = {}
-    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
+    check_weeks(round_.weeks, data.get("weeks") or [], errors)
     if errors:
         raise InvalidData(errors)
     host = Host(round_id=round_id, status="active")
@@ -269,7 +158,7 @@ def update_host_offer(session: Session, host: Host, data: dict[str, Any]) -> Hos
     if host.status == "withdrawn":
         raise Conflict("this host offer has been withdrawn", state=host.status)
     errors: dict[str, list[str]] = {}
-    _check_weeks(round_.weeks, data.get("weeks") or [], errors)
+    check_weeks(round_.weeks, data.get("weeks") or [], errors)
     if errors:
         raise InvalidData(errors)
     for key in HOST_FIELDS:

@@ -45,8 +45,10 @@ def render_email(template: str, language: str, context: dict[str, Any]) -> tuple
     return first.removeprefix("Subject:").strip(), body.lstrip("\n"), html
 
 
-def _pending_row(template: str, language: str, recipient: str, context: dict[str, Any],
-                 dedup_key: str, round_id: int | None) -> dict[str, Any]:
+def pending_message_row(*, template: str, language: str, recipient: str,
+                        context: dict[str, Any], dedup_key: str,
+                        round_id: int | None) -> dict[str, Any]:
+    """The columns of a message to be sent, rendered now."""
     subject, text, html = render_email(template, language, context)
     return {"dedup_key": dedup_key, "template": template, "language": language,
             "recipient": recipient, "subject": subject, "body_text": text, "body_html": html,
@@ -68,8 +70,9 @@ def queue_message(
     existing = session.scalar(select(Message).where(Message.dedup_key == dedup_key))
     if existing is not None:
         return existing
-    message = Message(**_pending_row(template, language, recipient, context, dedup_key,
-                                     round_id))
+    message = Message(**pending_message_row(
+        template=template, language=language, recipient=recipient, context=context,
+        dedup_key=dedup_key, round_id=round_id))
     session.add(message)
     session.flush()
     # Stored with the message, so a retry sends exactly the same bytes (an .ics regenerated
@@ -85,15 +88,9 @@ def queue_message(
 _INSERT_MESSAGE = insert(Message.__table__)
 
 
-def queue_first_message(connection: Connection, *, template: str, language: str,
-                        recipient: str, context: dict[str, Any], dedup_key: str,
-                        round_id: int | None) -> None:
-    """Store a pending message whose dedup key names a row written in this transaction.
-
-    No other message can hold that key yet, so there is nothing to look up first: one
-    INSERT on the session's connection, no ORM object (the submission path, where every
-    round trip counts).
-    """
+def queue_first_message(connection: Connection, row: dict[str, Any]) -> None:
+    """Store a ``pending_message_row`` whose dedup key names a row written in this
+    transaction: no other message can hold that key yet, so there is nothing to look up
+    first. One INSERT on the session's connection, no ORM object (the submission path)."""
     connection.execute(_INSERT_MESSAGE, {
-        **_pending_row(template, language, recipient, context, dedup_key, round_id),
-        "attempts": 0, "possible_duplicate": False, "created_at": utcnow()})
+        **row, "attempts": 0, "possible_duplicate": False, "created_at": utcnow()})

@@ -1,0 +1,232 @@
+"""A new application, the busiest write there is: built for few statements and no ORM.
+
+Everything a submission stores goes in one transaction: the application, its ranked
+choices, its ``application.submitted`` event and its queued ``application_received`` email
+(with the signed edit link). The ORM's unit of work cost more than everything else together
+here, so these are Core statements built once (a statement object caches its compiled SQL).
+
+On PostgreSQL a submission is two statements: a select that checks the round and the hosts
+and draws the new id from the sequence, then one INSERT whose data-modifying CTEs write all
+four rows (foreign keys are checked at the end of the statement, so the choices may name the
+application of the same statement). SQLite, which has no DML in CTEs, gets one INSERT per
+table. One live application per person is the unique index's job: a duplicate surfaces as an
+IntegrityError from the insert (the caller rolls back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Insert,
+    Integer,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coordinator.models import (
+    Application,
+    ApplicationChoice,
+    Event,
+    Host,
+    Message,
+    Round,
+    RoundStatus,
+)
+from coordinator.models._types import utcnow
+from coordinator.services.errors import Conflict, InvalidData, NotFound
+from coordinator.services.events import insert_event
+from coordinator.services.links import external_url, make_token
+from coordinator.services.mail import pending_message_row, queue_first_message
+
+APPLICATION_FIELDS = (
+    "name", "email", "organisation", "org_level", "municipality_code", "lat", "lon",
+    "learning_goal", "topics", "open_to_any", "weeks", "max_km", "language",
+    "team_mate_email", "manager_name", "manager_email",
+)
+ALREADY_APPLIED = ("an application from this email address already exists in this round; "
+                   "use the edit link in the confirmation email we sent you to change it")
+
+_ROUNDS, _HOSTS = Round.__table__, Host.__table__
+_APPLICATIONS: Table = Application.__table__  # type: ignore[assignment]
+_CHOICES: Table = ApplicationChoice.__table__  # type: ignore[assignment]
+_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+
+_OFFERED = and_(_HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
+                _HOSTS.c.id.in_(bindparam("host_ids", expanding=True)))
+# Any database: one row per offered host of those ranked (one row with NULL when none is).
+_ROUND_AND_HOSTS = select(
+    _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km, _HOSTS.c.id,
+).select_from(_ROUNDS.outerjoin(_HOSTS, _OFFERED)).where(_ROUNDS.c.id == bindparam("round_id"))
+# PostgreSQL: one row, with the offered hosts as an array and the new application's id.
+_ROUND_HOSTS_AND_ID = select(
+    _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km,
+    select(func.array_agg(_HOSTS.c.id)).where(_OFFERED).scalar_subquery(),
+    func.nextval(func.pg_get_serial_sequence("applications", "id")),
+).where(_ROUNDS.c.id == bindparam("round_id"))
+_INSERT_APPLICATION = insert(_APPLICATIONS).returning(_APPLICATIONS.c.id)
+_INSERT_CHOICE = insert(_CHOICES)
+
+
+def normalise_email(value: str | None) -> str | None:
+    return value.strip().lower() if value else value
+
+
+def check_weeks(round_weeks: list[str], weeks: list[str], errors: dict[str, list[str]]) -> None:
+    outside = [week for week in weeks if week not in round_weeks]
+    if outside:
+        errors.setdefault("weeks", []).append(
+            f"{', '.join(outside)} not in this round's weeks ({', '.join(round_weeks)})")
+
+
+def not_open(status: str) -> Conflict:
+    return Conflict(f"the round is not open for submissions (it is '{status}')", state=status)
+
+
+def _checked(rows: list[Row[Any]], data: dict[str, Any], offered: set[int]) -> Row[Any]:
+    """The round's row once the round is open and every ranked host and week is offered."""
+    if not rows:
+        raise NotFound("round")
+    round_ = rows[0]
+    if round_.status != RoundStatus.OPEN:
+        raise not_open(round_.status)
+    errors: dict[str, list[str]] = {}
+    check_weeks(round_.weeks, data.get("weeks") or [], errors)
+    for index, host_id in enumerate(data.get("host_choices") or []):
+        if host_id not in offered:
+            errors.setdefault(f"host_choices.{index}", []).append(
+                f"host {host_id} is not offered in this round")
+    if errors:
+        raise InvalidData(errors)
+    return round_
+
+
+def _column_defaults(table: Table) -> dict[str, Any]:
+    """Each column's Python default, called now (a statement that names every column skips
+    the defaults of the columns it names)."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if default is None or column.primary_key:
+            values[column.name] = None
+        elif default.is_callable:
+            values[column.name] = default.arg(None)  # type: ignore[attr-defined,operator]
+        else:
+            values[column.name] = default.arg  # type: ignore[attr-defined]
+    values.pop("id", None)
+    return values
+
+
+def _application_row(data: dict[str, Any], round_id: int, default_max_km: int,
+                     now: dt.datetime) -> dict[str, Any]:
+    row = _column_defaults(_APPLICATIONS)
+    row.update((key, data[key]) for key in APPLICATION_FIELDS if key in data)
+    row.update(round_id=round_id, status="submitted", created_at=now, updated_at=now,
+               email=normalise_email(row["email"]) or "",
+               manager_email=normalise_email(row["manager_email"]) or "",
+               team_mate_email=normalise_email(row["team_mate_email"]))
+    # Absent (or 0): the round's default, not the column's.
+    row["max_km"] = data.get("max_km") or default_max_km
+    return row
+
+
+def _message_row(row: dict[str, Any], application_id: int) -> dict[str, Any]:
+    token = make_token("application-edit", application_id)
+    return pending_message_row(
+        template="application_received", language=row["language"], recipient=row["email"],
+        context={"name": row["name"], "reason": "submitted",
+                 "edit_url": external_url(f"/application/{token}")},
+        dedup_key=f"application_received:{application_id}:submitted:"
+                  f"{int(row['updated_at'].timestamp())}",
+        round_id=row["round_id"])
+
+
+def _bound(table: Table, prefix: str) -> dict[str, Any]:
+    return {column.name: bindparam(f"{prefix}{column.name}", type_=column.type)
+            for column in table.columns if not column.primary_key}
+
+
+def _insert_all_four() -> Insert:
+    """PostgreSQL: the application, its choices, its event and its message in one statement.
+
+    The choices come from one array parameter (``unnest ... WITH ORDINALITY`` gives the
+    ranks), so the statement is the same for any number of them and compiles once (a
+    multi-row VALUES clause is never cached).
+    """
+    application = insert(_APPLICATIONS).values(
+        id=bindparam("a_id", type_=Integer), **_bound(_APPLICATIONS, "a_")).cte("new_application")
+    event = insert(_EVENTS).values(_bound(_EVENTS, "e_")).cte("new_event")
+    ranked = func.unnest(bindparam("c_host_ids", type_=ARRAY(Integer))).table_valued(
+        "host_id", with_ordinality="rank").render_derived()
+    choices = insert(_CHOICES).from_select(
+        ["application_id", "rank", "host_id"],
+        select(bindparam("a_id", type_=Integer), ranked.c.rank, ranked.c.host_id),
+    ).cte("new_choices")
+    return insert(_MESSAGES).values(_bound(_MESSAGES, "m_")).add_cte(application, event, choices)
+
+
+_INSERT_ALL_FOUR = _insert_all_four()
+
+
+def _insert_postgresql(connection: Connection, round_id: int,
+                       data: dict[str, Any]) -> dict[str, Any]:
+    host_ids: list[int] = data.get("host_choices") or []
+    rows = connection.execute(_ROUND_HOSTS_AND_ID,
+                              {"round_id": round_id, "host_ids": host_ids}).all()
+    round_ = _checked(rows, data, set(rows[0][3] or ()) if rows else set())
+    application_id: int = round_[4]
+    row = _application_row(data, round_id, round_.default_max_km, utcnow())
+    event = {"kind": "application.submitted", "subject_type": "application",
+             "subject_id": application_id, "round_id": round_id, "payload": {},
+             "created_at": row["created_at"], "dispatched_at": None, "attempts": 0}
+    message = {**_column_defaults(_MESSAGES), **_message_row(row, application_id)}
+    params = {"a_id": application_id, **{f"a_{k}": v for k, v in row.items()},
+              **{f"e_{k}": v for k, v in event.items()},
+              **{f"m_{k}": v for k, v in message.items()}, "c_host_ids": host_ids}
+    connection.execute(_INSERT_ALL_FOUR, params)
+    return {**row, "id": application_id}
+
+
+def _insert_any_database(connection: Connection, round_id: int,
+                         data: dict[str, Any]) -> dict[str, Any]:
+    host_ids: list[int] = data.get("host_choices") or []
+    rows = connection.execute(_ROUND_AND_HOSTS,
+                              {"round_id": round_id, "host_ids": host_ids}).all()
+    round_ = _checked(rows, data, {row[3] for row in rows if row[3] is not None})
+    row = _application_row(data, round_id, round_.default_max_km, utcnow())
+    application_id = connection.execute(_INSERT_APPLICATION, row).scalar_one()
+    if host_ids:
+        connection.execute(_INSERT_CHOICE, [
+            {"application_id": application_id, "rank": rank, "host_id": host_id}
+            for rank, host_id in enumerate(host_ids, start=1)])
+    insert_event(connection, "application.submitted", "application", application_id, round_id)
+    queue_first_message(connection, _message_row(row, application_id))
+    return {**row, "id": application_id}
+
+
+def insert_application(session: Session, round_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Store a new application with its choices, event and edit-link email (see the module);
+    the stored row with its ``id``. Raises NotFound, Conflict (round not open, or this
+    person already applied) or InvalidData (weeks or hosts the round does not offer)."""
+    connection = session.connection()
+    insert_rows = (_insert_postgresql if connection.dialect.name == "postgresql"
+                   else _insert_any_database)
+    try:
+        return insert_rows(connection, round_id, data)
+    except IntegrityError as exc:
+        # Someone with this email already applied (perhaps a concurrent submission that
+        # committed a moment ago): the unique index refused this one.
+        if "email" in str(exc.orig):
+            raise Conflict(ALREADY_APPLIED, field="email") from exc
+        raise
