@@ -41,7 +41,7 @@ def _instance(spec: dict, seed: int) -> dict:
                     open_any=spec.get("open_any", 0.1), **side)
 
 
-def _run_child(cmd: list[str]) -> tuple[float, float, str, int]:
+def _run_child(cmd: list[str]) -> tuple[float, float, str, int, float]:
     start = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = proc.stdout.read() if proc.stdout else ""
@@ -49,7 +49,10 @@ def _run_child(cmd: list[str]) -> tuple[float, float, str, int]:
         proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, unlike RUSAGE_CHILDREN
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.monotonic() - start, usage.ru_maxrss / 1024, out, proc.returncode
+    # CPU seconds beside wall time: on a shared 2-core machine the wall time mostly measures
+    # the other processes' load.
+    return (time.monotonic() - start, usage.ru_maxrss / 1024, out, proc.returncode,
+            usage.ru_utime + usage.ru_stime)
 
 
 def measure_baseline(method: str, path: str) -> None:
@@ -102,17 +105,19 @@ def run(names: list[str], workers: int, seed: int) -> list[dict]:
             spec = SCENARIOS[name]
             inst, out = Path(tmp) / "instance.json", Path(tmp) / "result.json"
             _run_child([sys.executable, __file__, "--generate", name, str(seed), str(inst)])
-            secs, mb, _, code = _run_child([sys.executable, "-m", "solver", "match", str(inst), "-o", str(out),
-                                            "--workers", str(workers), "--time-limit", str(spec["limit"])])
+            secs, mb, _, code, cpu = _run_child([sys.executable, "-m", "solver", "match", str(inst), "-o",
+                                                 str(out), "--workers", str(workers),
+                                                 "--time-limit", str(spec["limit"])])
             summary = json.loads(_run_child([sys.executable, __file__, "--check", str(inst), str(out)])[2])
             bound = summary["bound"]
             gap = summary["rank_cost"] - bound["rank_cost"]
             rows.append({"scenario": name, "method": "solver (CLI end to end)", **summary,
                          "rank_gap_pct": round(100 * gap / max(1, bound["rank_cost"]), 3),
-                         "seconds": round(secs, 2), "peak_mb": round(mb), "exit": code})
+                         "seconds": round(secs, 2), "cpu_seconds": round(cpu, 2), "peak_mb": round(mb),
+                         "exit": code, "load": round(os.getloadavg()[0], 1)})
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
             for method in ("floor", "greedy", "stable"):
-                secs, mb, text, code = _run_child([sys.executable, __file__, "--child", method, str(inst)])
+                secs, mb, text, code, _ = _run_child([sys.executable, __file__, "--child", method, str(inst)])
                 row = {"scenario": name, "method": method, **json.loads(text), "wall_seconds": round(secs, 2),
                        "peak_mb": round(mb)}
                 rows.append(row)
@@ -121,15 +126,16 @@ def run(names: list[str], workers: int, seed: int) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| scenario | method | status | placed | rank cost | km | blocking | s | peak MB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| scenario | method | status | placed | rank cost | km | blocking | s | CPU s | peak MB |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         status = r.get("status", "relaxation" if r["method"] == "floor" else "feasible"
                        if r.get("check_problems") == 0 else f"{r.get('check_problems')} problems")
         if r.get("bound") and r.get("status") != "OPTIMAL":
             status += f" (bound {r['bound']['placed']}/{r['bound']['rank_cost']}, {r['rank_gap_pct']} %)"
         lines.append(f"| {r['scenario']} | {r['method']} | {status} | {r['placed']} | {r['rank_cost']} | "
-                     f"{r['total_km']} | {r['blocking_pairs']} | {r['seconds']} | {r['peak_mb']} |")
+                     f"{r['total_km']} | {r['blocking_pairs']} | {r['seconds']} | {r.get('cpu_seconds', '')} | "
+                     f"{r['peak_mb']} |")
     return "\n".join(lines)
 
 
