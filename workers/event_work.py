@@ -38,8 +38,9 @@ CHUNK = 500
 SOLVES = ("round.matching", "round.solve_requested")
 RESOLVES = ("placement.declined", "placement.expired")
 CONFIRMS = ("placement.accepted", "round.resolved")
-# A run in one of these states will not change by running its job again.
-SETTLED_RUNS = ("done", "empty", "failed")
+# A run in one of these states will not change by running its job again. Not "failed": the
+# solve job retries a failed run itself (RQ's retry may have been lost with Redis).
+SETTLED_RUNS = ("done", "empty")
 
 T = TypeVar("T")
 
