@@ -257,6 +257,13 @@ def _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline):
     return (None if failed else choice), failed, False
 
 
+def reseat(pools: Pools, choice: np.ndarray, g, j, sizes, capacity, min_fill, n, deadline: float) -> np.ndarray | None:
+    """The same venue per group, seated again under ``min_fill``: None when a venue cannot."""
+    on = pools.venue[choice[pools.pair_g]] == pools.pair_v
+    seated, failed, timed_out = _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline)
+    return None if failed or timed_out else seated
+
+
 def solve_pooled(
     g: np.ndarray, j: np.ndarray, cost: np.ndarray, sizes: np.ndarray, capacity: np.ndarray,
     min_fill: np.ndarray, n: int, pools: Pools, deadline: float, max_open: int | None = None,

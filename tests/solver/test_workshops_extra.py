@@ -121,3 +121,34 @@ def test_half_is_rescued_by_cp_sat_when_every_mip_times_out(monkeypatch: pytest.
     assert "CP-SAT rescue" in result["stats"]["method"]
     assert check_workshops_json(doc, result) == []
     assert result["objective"] == reference["objective"]
+
+
+def test_pools_split_a_place_whose_km_disagree() -> None:
+    from solver.workshops.pooled import make_pools
+
+    # Sessions 0 and 1 share place 0 but group 1 is charged differently: they must not pool.
+    g, j = np.array([0, 0, 1, 1, 1]), np.array([0, 1, 0, 1, 2])
+    cost = np.array([5, 5, 7, 9, 3])
+    pools = make_pools(g, j, cost, np.array([0, 0, 1]))
+    assert pools is None  # every session alone: nothing to pool
+    pools = make_pools(g, j, np.array([5, 5, 7, 7, 3]), np.array([0, 0, 1]))
+    assert pools is not None and pools.venue[0] == pools.venue[1] != pools.venue[2]
+    assert sorted(pools.pair_mask.tolist()) == [1, 3, 3]  # (g0, v0), (g1, v0) both dates; (g1, v1)
+
+
+@pytest.mark.parametrize(("seed", "capacity"), [(1, (20, 40)), (2, (10, 25)), (3, (12, 30)), (4, (5, 12))])
+def test_pooled_models_agree_with_the_session_level_ones(seed, capacity, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several dates per venue: the pooled optimum (proven) equals the session-level optimum."""
+    from solver.workshops import half, joint_pooled
+
+    doc = random_instance(seed, n_groups=30, n_prep=6, n_follow=6, capacity=capacity, places=2)
+    pooled = solved(doc)
+    assert "pooled" in pooled["stats"]["method"]
+    monkeypatch.setattr(half, "make_pools", lambda *a, **k: None)
+    monkeypatch.setattr(joint_pooled, "make_pools", lambda *a, **k: None)
+    plain = solved(doc)
+    assert "pooled" not in plain["stats"]["method"]
+    for result in (pooled, plain):
+        assert check_workshops_json(doc, result) == []
+        assert result["status"] == "OPTIMAL"
+    assert pooled["objective"] == plain["objective"]
