@@ -24,6 +24,9 @@ from solver.status import Status
 
 TARGET_PER_UNIT = 3  # first round: about this many unit arcs per unit, cheapest reduced cost
 EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter at once
+# km per unit of rank cost, the search range of the Lagrange multiplier of the km bound: a
+# rank step is worth at most a few hundred km (max travel) and usually far less.
+KM_LAMBDA_MAX = 256
 AGGREGATE_SHARE = 0.9  # of the time left after the fixing rounds (the rest: the km polish)
 
 
@@ -75,25 +78,47 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
         info.update(aggregated_bound=agg.bound.as_dict(), aggregated_proven=agg.proven)
         if agg.place is not None and lex_key(agg.place.objective(ix)) < lex_key(place.objective(ix)):
             place = agg.place
-        bound = _tighter(bound, _with_km_bound(ix, agg.bound, rel, w, base, fixed_load, complete))
+        bound = _tighter(bound, _with_km_bound(ix, agg.bound, rel, base, fixed_load, complete,
+                                              clock))
         if bound is not None and lex_key(bound) == lex_key(place.objective(ix)):
             status = Status.OPTIMAL
         clock.report("aggregated", objective=place.objective(ix), bound=bound)
     return place, status, bound, info
 
 
-def _with_km_bound(ix: Index, bound: Objective, rel: Relaxation, w: Weights, base: Placement,
-                   fixed_load: np.ndarray, complete: bool) -> Objective:
-    """Add a km level to a placed/rank bound: the least km of any flow-relaxed solution that
-    places as many (valid for every real solution that places ``bound.placed``, whatever its
-    rank cost) when the relaxation cannot place more; otherwise the trivial 0."""
-    km = 0
-    if complete and rel.place.objective(ix).placed == bound.placed:
-        a = rel.arcs
-        caps = np.maximum(ix.cap - fixed_load, 0)
-        chosen = lex_flow(a, a.km - w.rank, ix.n_visitors, caps)
-        km = base.objective(ix).total_km + int(a.km[chosen].sum())
-    return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=km)
+def _with_km_bound(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
+                   fixed_load: np.ndarray, complete: bool, clock) -> Objective:
+    """Add a km level to a placed/rank bound, by Lagrange on the rank level: for every real
+    solution x with ``bound.placed`` placed and rank cost ``R = bound.rank_cost``,
+    km(x) = km(x) + lam * (rank(x) - R) >= L(lam) - lam * R, where L(lam) is the least
+    km + lam * rank over flow-relaxed solutions placing as many (the relaxation places no more,
+    else the bound is the trivial 0). L(lam) - lam * R is concave in lam: a few flows of a
+    golden-section search, while time is left."""
+    if not complete or rel.place.objective(ix).placed != bound.placed:
+        return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=0)
+    a = rel.arcs
+    caps = np.maximum(ix.cap - fixed_load, 0)
+    fixed = base.objective(ix)
+
+    def value(lam: int) -> int:
+        chosen = lex_flow(a, a.km + lam * a.cost, ix.n_visitors, caps)
+        return (fixed.total_km + int(a.km[chosen].sum())
+                + lam * (fixed.rank_cost + int(a.cost[chosen].sum()) - bound.rank_cost))
+
+    best = value(0)
+    lo, hi = 0, KM_LAMBDA_MAX
+    seen: dict[int, int] = {0: best}
+    while hi - lo > 2 and clock.remaining() > 1.0:
+        m1, m2 = lo + (hi - lo) // 3, hi - (hi - lo) // 3
+        for m in (m1, m2):
+            if m not in seen:
+                seen[m] = value(m)
+        best = max(best, seen[m1], seen[m2])
+        if seen[m1] < seen[m2]:
+            lo = m1
+        else:
+            hi = m2
+    return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=max(0, best))
 
 
 def _tighter(a: Objective | None, b: Objective | None) -> Objective | None:

@@ -14,22 +14,30 @@ from solver.match.aggregate import aggregate_bound
 from solver.match.api import Clock, fixed_placement
 from solver.match.check import check_match_json
 from solver.match.codec import decode_instance, encode_result
+from solver.match.duals import weights
 from solver.match.fixed import check_fixed
 from solver.match.index import build_index
+from solver.match.relax import relax
 from solver.match.report import build_result
+from solver.match.side import _with_km_bound
 from solver.match.units import build_units, repair
 from solver.progress import no_progress
 from solver.status import Status
 
 
-def _aggregate(doc: dict):
+def _aggregate(doc: dict, with_km: bool = False):
     ix = build_index(decode_instance(doc))
     check_fixed(ix)
     base, load = fixed_placement(ix)
     ua = build_units(ix, arcs_mod.all_arcs(ix), base)
     chosen = repair(ix, ua, None, load)
-    return ix, aggregate_bound(ix, ua, base, load, chosen, Clock(30, no_progress), 1,
-                               complete=True, seconds=10)
+    clock = Clock(30, no_progress)
+    agg = aggregate_bound(ix, ua, base, load, chosen, clock, 1, complete=True, seconds=10)
+    if not with_km:
+        return ix, agg
+    rel = relax(ix, arcs_mod.all_arcs(ix), base, load, weights(ix), priced=False)
+    km = _with_km_bound(ix, agg.bound, rel, base, load, True, clock) if agg else None
+    return ix, agg, km
 
 
 @pytest.mark.parametrize("seed", range(80))
@@ -37,7 +45,7 @@ def test_aggregated_bound_against_brute_force(seed: int) -> None:
     doc = random_instance(seed, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2)
     doc["settings"]["allow_unranked"] = True
     try:
-        ix, agg = _aggregate(doc)
+        ix, agg, km_bound = _aggregate(doc, with_km=True)
     except InvalidInput:
         return  # fixed pairs that break a hard constraint: covered elsewhere
     s = doc["settings"]
@@ -50,6 +58,8 @@ def test_aggregated_bound_against_brute_force(seed: int) -> None:
     placed, rank = -best[0], best[1]  # brute_force's key: (-placed, rank, km)
     bound = agg.bound
     assert (-bound.placed, bound.rank_cost) <= (-placed, rank)
+    # The Lagrangian km level: never above the least km of an optimal solution.
+    assert (-km_bound.placed, km_bound.rank_cost, km_bound.total_km) <= tuple(best)
     if agg.place is not None:
         agg.place.fix_team_weeks(ix)  # as solve_match does before reporting
         result = encode_result(build_result(ix, agg.place, Status.FEASIBLE, None, {}, 0.0))
