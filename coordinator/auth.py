@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import session as browser_session
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
@@ -18,7 +19,22 @@ from coordinator import db
 from coordinator.models import User
 from coordinator.models.user import ROLES
 
-login_manager = LoginManager()
+
+class _LoginManager(LoginManager):
+    def _session_protection_failed(self) -> bool:
+        # Only a signed-in session (or a remember cookie) has anything to protect. Flask-Login's
+        # "strong" mode otherwise "clears" every anonymous session that holds other keys (lang,
+        # csrf_token), which marks it modified: each anonymous response then re-sent the
+        # session cookie as that request had read it, and a slower parallel request (the
+        # browser's favicon fetch) overwrote the cookie a form page had just set, dropping
+        # its CSRF token: the form's post was refused with a 400 (the RSVP phone-test flake).
+        cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        if "_user_id" not in browser_session and cookie_name not in request.cookies:
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login_manager = _LoginManager()
 _hasher = PasswordHasher()
 F = TypeVar("F", bound=Callable[..., Any])
 # Verified against when the email is unknown, so a wrong email costs as much time as a wrong

@@ -12,6 +12,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from coordinator import db
 from coordinator.models import Host, Invitation, WorkshopSession
@@ -20,31 +22,39 @@ from coordinator.services.links import LinkError, read_person_token
 
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
 
-TEXTS = {
-    "da": {"title": "Workshop", "prep": "Forberedende workshop", "followup": "Opfølgende workshop",
-           "when": "Hvornår", "where": "Hvor", "group": "Fra jeres gruppe kommer også",
-           "host": "vært", "yes": "Jeg kommer", "no": "Jeg kan ikke",
-           "recorded_yes": "Tak, vi har noteret, at du kommer.",
-           "recorded_no": "Tak for besked. Vi finder en anden workshop til jeres gruppe og "
-                          "sender en ny invitation.",
-           "already": "Dit svar er allerede registreret:", "answer_yes": "du kommer",
-           "answer_no": "du kan ikke", "closed": "Denne invitation er ikke længere åben.",
-           "moved": "Jeres gruppe er flyttet til en anden workshop; se den nye invitation.",
-           "cancelled": "Workshoppen er aflyst for jeres gruppe. Koordinatorerne kontakter jer.",
-           "invalid": "Vælg venligst, om du kommer."},
-    "en": {"title": "Workshop", "prep": "Preparation workshop", "followup": "Follow-up workshop",
-           "when": "When", "where": "Where", "group": "Also coming from your group",
-           "host": "host", "yes": "I'll come", "no": "I can't",
-           "recorded_yes": "Thank you, we have noted that you are coming.",
-           "recorded_no": "Thank you for letting us know. We will find another workshop for "
-                          "your group and send a new invitation.",
-           "already": "Your answer is already recorded:", "answer_yes": "you are coming",
-           "answer_no": "you cannot come", "closed": "This invitation is no longer open.",
-           "moved": "Your group has been moved to another workshop; see the new invitation.",
-           "cancelled": "The workshop is cancelled for your group. The coordinators will "
-                        "contact you.",
-           "invalid": "Please choose whether you are coming."},
+# Each text as (Danish, English): the two languages side by side, so neither can miss a key.
+_TEXT_PAIRS = {
+    "title": ("Workshop", "Workshop"),
+    "prep": ("Forberedende workshop", "Preparation workshop"),
+    "followup": ("Opfølgende workshop", "Follow-up workshop"),
+    "when": ("Hvornår", "When"),
+    "where": ("Hvor", "Where"),
+    "group": ("Fra jeres gruppe kommer også", "Also coming from your group"),
+    "host": ("vært", "host"),
+    "yes": ("Jeg kommer", "I'll come"),
+    "no": ("Jeg kan ikke", "I can't"),
+    "recorded_yes": ("Tak, vi har noteret, at du kommer.",
+                     "Thank you, we have noted that you are coming."),
+    "recorded_no": ("Tak for besked. Vi finder en anden workshop til jeres gruppe og sender en "
+                    "ny invitation.",
+                    "Thank you for letting us know. We will find another workshop for your "
+                    "group and send a new invitation."),
+    "already": ("Dit svar er allerede registreret:", "Your answer is already recorded:"),
+    "answer_yes": ("du kommer", "you are coming"),
+    "answer_no": ("du kan ikke", "you cannot come"),
+    "closed": ("Denne invitation er ikke længere åben.", "This invitation is no longer open."),
+    "moved": ("Jeres gruppe er flyttet til en anden workshop; se den nye invitation.",
+              "Your group has been moved to another workshop; see the new invitation."),
+    "cancelled": ("Workshoppen er aflyst for jeres gruppe. Koordinatorerne kontakter jer.",
+                  "The workshop is cancelled for your group. The coordinators will contact "
+                  "you."),
+    "invalid": ("Vælg venligst, om du kommer.", "Please choose whether you are coming."),
+    "expired": ("Dit svar blev ikke gemt, fordi siden var udløbet. Vælg venligst igen.",
+                "Your answer was not saved because the page had expired. Please choose "
+                "again."),
 }
+TEXTS = {language: {key: pair[index] for key, pair in _TEXT_PAIRS.items()}
+         for index, language in enumerate(("da", "en"))}
 
 
 @bp.after_request
@@ -82,6 +92,19 @@ def _page(invitation: Invitation, person: str, outcome: str | None = None,
         "others": [p for p in people if p.key != person],
         "reply": rsvp.replies(session, invitation.id).get(person)}
     return render_template("rsvp/respond.html", **context), status
+
+
+@bp.errorhandler(CSRFError)
+def _form_expired(exc: CSRFError) -> ResponseReturnValue:
+    # The form's CSRF token no longer matches the session: a phone's browser that was closed
+    # in the background drops the session cookie while the page stays open. Nothing was
+    # recorded; the page again, with a fresh token and a plain request to choose again, is
+    # what that participant needs (not a bare 400 page).
+    try:
+        invitation, person = _invitation(str((request.view_args or {}).get("token", "")))
+    except HTTPException as problem:  # a bad link says so, as on a GET
+        return problem.get_response()
+    return _page(invitation, person, "expired")
 
 
 @bp.get("/<token>")
