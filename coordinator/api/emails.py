@@ -7,10 +7,10 @@ from typing import Any
 from flask.views import MethodView
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
 from coordinator import db
 from coordinator.api.blueprint import Blueprint
+from coordinator.api.paging import page_of
 from coordinator.auth import coordinator_required
 from coordinator.models.message import MESSAGE_STATUSES
 from coordinator.services import outbox
@@ -61,12 +61,8 @@ class Emails(MethodView):
     @blp.paginate()
     @coordinator_required
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        query = outbox.messages_query(current_user, args.get("status"), args.get("template"))
-        session = db.session()
-        pagination_parameters.item_count = session.scalar(
-            select(func.count()).select_from(query.subquery()))
-        offset = (pagination_parameters.page - 1) * pagination_parameters.page_size
-        return list(session.scalars(query.offset(offset).limit(pagination_parameters.page_size)))
+        return page_of(outbox.messages_query(current_user, args.get("status"),
+                                             args.get("template")), pagination_parameters)
 
 
 @blp.route("/<int:message_id>")

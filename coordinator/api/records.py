@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from sqlalchemy import Select, func, select
 
 from coordinator import access, db
 from coordinator.api.blueprint import Blueprint
+from coordinator.api.paging import page_of
 from coordinator.auth import coordinator_required
 from coordinator.models import Application, Host
 from coordinator.schemas.intake import ApplicationOut, HostOut
@@ -23,19 +23,12 @@ blp = Blueprint("records", __name__, url_prefix="/api",
 blp.before_request(coordinator_required(lambda: None))
 
 
-def _page(query: Select[Any], pagination: Any) -> list[Any]:
-    session = db.session()
-    pagination.item_count = session.scalar(select(func.count()).select_from(query.subquery()))
-    offset = (pagination.page - 1) * pagination.page_size
-    return list(session.scalars(query.offset(offset).limit(pagination.page_size)))
-
-
 def _list(model: type[Host] | type[Application], round_id: int, args: dict[str, Any],
           pagination: Any) -> list[Any]:
     get_round(db.session(), round_id)
     query = records.filtered_query(model, round_id, args)
     if not records.needs_python_filter(args):
-        return _page(query, pagination)
+        return page_of(query, pagination)
     rows = records.python_filter(list(db.session().scalars(query)), args)
     pagination.item_count = len(rows)
     start = (pagination.page - 1) * pagination.page_size

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
@@ -24,13 +23,6 @@ from coordinator import db
 from coordinator.models import AuditEntry, Event, Placement, Round, RoundStatus, SolverRun
 from workers import relay
 from workers.routing import job_id_for
-
-
-@pytest.fixture
-def coordinator_client(coordinator_client: FlaskClient) -> FlaskClient:
-    """The signed-in coordinator, reading the pages in English (the tests' language)."""
-    coordinator_client.get("/?lang=en")
-    return coordinator_client
 
 
 def _relay(app: Flask, redis_conn: Redis) -> str:
@@ -121,6 +113,7 @@ def test_a_job_relayed_after_the_cancel_does_nothing_in_a_real_worker(
 def test_dashboard_cancels_a_queued_rerun_and_the_round_returns_to_review(
         app: Flask, coordinator_client: FlaskClient, coordinator_user: dict[str, Any],
         redis_conn: Redis) -> None:
+    coordinator_client.get("/?lang=en")  # the page texts below are English
     round_id = closed_round(app, coordinator_user["id"])
     first = coordinator_client.post(f"/coordinator/rounds/{round_id}/matching/runs",
                                     data={"time_limit_s": "5"})
