@@ -18,6 +18,7 @@ from solver.match.flow import lex_flow
 from solver.match.index import Index
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
+from solver.match.polish import polish
 from solver.match.relax import Relaxation, scan
 from solver.match.units import UnitArcs, build_units, place_units, repair
 from solver.status import Status
@@ -54,6 +55,13 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
     ua = build_units(ix, domain, base)
     chosen = repair(ix, ua, rel.place if rel is not None else None, fixed_load)
     hint = place_units(ua, base, chosen)
+    if rel is not None and _fills_ok(ix, hint):
+        # The lone visitors re-solved by exact flow around the repaired teams and minimum-fill
+        # hosts: a better first hint for CP-SAT (measured at 10k: the repair alone left 56
+        # fewer placed than the relaxation, and a starved CP-SAT did not recover them all).
+        polished = polish(ix, rel.arcs, hint, w)
+        if polished is not hint:
+            hint, chosen = polished, ua.used_by(polished)
     rel_bound = rel.place.objective(ix) if rel is not None and rel.proven else None
     clock.report("repair", objective=hint.objective(ix), bound=rel_bound)
     info: dict = {"unit_arcs": len(ua.u)}
