@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from solver.workshops.eligibility import Arcs
+from solver.workshops.greedy import _cancel_underfilled
 from solver.workshops.joint import JointSolution
 from solver.workshops.mip import LinearModel
 from solver.workshops.model import KINDS
@@ -62,11 +63,50 @@ def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods:
     return lm, y, z, chosen, hall
 
 
-_GRID = 1024.0  # multipliers on this grid keep every sum exact in binary floating point
+_GRID = 1024.0
 
 
-def _price_km(arcs, candidates, pools, scheduled, deadline) -> tuple[float, dict[str, np.ndarray]] | None:
-    """Lagrangian bound on km with >= ``scheduled`` groups and a reduced cost per pair.
+def _round(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], z: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A feasible schedule from the pooled km LP: groups it sends integrally to one venue per
+    half take a session there with room, then the rest (smallest first) the cheapest sessions
+    with room in both halves; sessions below min_fill are then cancelled, as greedy does."""
+    n = len(arcs.sizes)
+    choice = {kind: np.full(n, -1, dtype=np.int64) for kind in KINDS}
+    load = {kind: np.zeros(len(arcs.halves[kind].capacity), dtype=np.int64) for kind in KINDS}
+    venue_of = {}
+    for kind in KINDS:
+        pl = pools[kind]
+        whole = z[kind] > 0.999
+        venue_of[kind] = dict(zip(pl.pair_g[whole].tolist(), pl.pair_v[whole].tolist(), strict=True))
+
+    def place(gi: int, venues: dict[str, int] | None) -> None:
+        picked = {}
+        for kind in KINDS:
+            half = arcs.halves[kind]
+            ks = np.nonzero(half.g == gi)[0]
+            if venues is not None:
+                ks = ks[pools[kind].venue[half.j[ks]] == venues[kind]]
+            ks = ks[load[kind][half.j[ks]] + arcs.sizes[gi] <= half.capacity[half.j[ks]]]
+            if not len(ks):
+                return
+            picked[kind] = int(half.j[ks[np.lexsort((-(half.capacity[half.j[ks]] - load[kind][half.j[ks]]), half.cost[ks]))[0]]])
+        for kind, sj in picked.items():
+            choice[kind][gi] = sj
+            load[kind][sj] += arcs.sizes[gi]
+
+    for gi in candidates.tolist():
+        if all(gi in venue_of[kind] for kind in KINDS):
+            place(gi, {kind: venue_of[kind][gi] for kind in KINDS})
+    for gi in sorted(candidates.tolist(), key=lambda k: (arcs.sizes[k], k)):
+        if choice[KINDS[0]][gi] < 0:
+            place(gi, None)
+    _cancel_underfilled(arcs, choice, load)
+    return choice  # multipliers on this grid keep every sum exact in binary floating point
+
+
+def _price_km(arcs, candidates, pools, scheduled, deadline):
+    """(Lagrangian bound on km with >= ``scheduled`` groups, reduced cost per pair, the LP's
+    rounding as a fallback schedule), or None when the LP is not solved.
 
     Multipliers u >= 0 on the Hall rows and lam >= 0 on the count row: with r_p = c_p + w_p *
     (sum of u over rows of p) and a_g = min_P r + min_F r - lam, every schedule costs at least
@@ -81,6 +121,7 @@ def _price_km(arcs, candidates, pools, scheduled, deadline) -> tuple[float, dict
     run = lm.solve(deadline)
     if run.status != "OPTIMAL" or run.duals is None:
         return None
+    rounded = _round(arcs, candidates, pools, {kind: run.values[z[kind]] for kind in KINDS})
     lam = np.floor(max(0.0, float(run.duals[count_row])) * _GRID) / _GRID
     n = len(arcs.sizes)
     reduced, low, bound = {}, {}, lam * scheduled
@@ -99,18 +140,18 @@ def _price_km(arcs, candidates, pools, scheduled, deadline) -> tuple[float, dict
     extra = np.zeros(n)
     extra[candidates] = np.maximum(a, 0.0)
     rc = {kind: reduced[kind] - low[kind][pools[kind].pair_g] + extra[pools[kind].pair_g] for kind in KINDS}
-    return bound, rc
+    return bound, rc, rounded
 
 
 def _least_km(arcs, candidates, pools, nogoods, scheduled, deadline):
-    """(status, schedule, km, km bound) with >= ``scheduled`` groups: OPTIMAL, FEASIBLE,
-    INFEASIBLE (no seated schedule reaches that level) or UNKNOWN (out of time)."""
+    """(status, schedule, km, km bound, LP rounding or None) with >= ``scheduled`` groups:
+    OPTIMAL, FEASIBLE, INFEASIBLE (no seated schedule reaches that level) or UNKNOWN."""
     n = len(arcs.sizes)
     now = time.monotonic()
     priced = _price_km(arcs, candidates, pools, scheduled, now + 0.3 * max(0.0, deadline - now))
     if priced is None:  # no pricing: every pair, L = 0
-        priced = 0.0, {kind: np.zeros(len(pools[kind].pair_g)) for kind in KINDS}
-    exact, rc = priced
+        priced = 0.0, {kind: np.zeros(len(pools[kind].pair_g)) for kind in KINDS}, None
+    exact, rc, rounded = priced
     everything = np.concatenate([rc[k] for k in KINDS])
     k = min(len(everything) - 1, 4 * len(candidates))
     # A small first round (about two pairs per group and half) secures a seated schedule fast;
@@ -131,7 +172,7 @@ def _least_km(arcs, candidates, pools, nogoods, scheduled, deadline):
         run = lm.solve(deadline)
         if run.status == "INFEASIBLE":
             if not len(out):
-                return "INFEASIBLE", None, 0, 0
+                return "INFEASIBLE", None, 0, 0, rounded
             lower = max(lower, floor_out)
             threshold = 2 * max(threshold, 1.0)
             continue
@@ -147,7 +188,7 @@ def _least_km(arcs, candidates, pools, nogoods, scheduled, deadline):
             seated, bad, timed_out = _seat_all(pl, on, half.g, half.j, arcs.sizes, half.capacity,
                                                half.min_fill, n, deadline)
             if timed_out:
-                return ("FEASIBLE" if best is not None else "UNKNOWN"), best, upper, lower
+                return ("FEASIBLE" if best is not None else "UNKNOWN"), best, upper, lower, rounded
             nogoods[kind].extend(bad)
             failed = failed or bool(bad)
             choice[kind], on_pairs[kind] = seated, on
@@ -156,9 +197,9 @@ def _least_km(arcs, candidates, pools, nogoods, scheduled, deadline):
         if value < upper:
             best, upper, incumbent = choice, value, on_pairs
         if upper <= lower:
-            return "OPTIMAL", best, upper, upper
+            return "OPTIMAL", best, upper, upper, rounded
         threshold = upper - exact
-    return ("FEASIBLE" if best is not None else "UNKNOWN"), best, upper, lower
+    return ("FEASIBLE" if best is not None else "UNKNOWN"), best, upper, lower, rounded
 
 
 def solve_joint_pooled(arcs: Arcs, candidates: np.ndarray, deadline: float) -> tuple[JointSolution | None, int]:
@@ -197,10 +238,12 @@ def solve_joint_pooled(arcs: Arcs, candidates: np.ndarray, deadline: float) -> t
                 break
             scheduled = int(run.values[y[candidates]].sum())
             bound_scheduled = min(bound_scheduled, scheduled)  # relaxation plus valid no-goods
-        status, choice, km, km_bound = _least_km(arcs, candidates, pools, nogoods, scheduled, deadline)
+        status, choice, km, km_bound, rounded = _least_km(arcs, candidates, pools, nogoods, scheduled, deadline)
         if status == "INFEASIBLE":
             continue  # no-goods found on the way rule this level out: level 1 again
         if choice is None:
+            if rounded is not None:  # nothing seated at that level in time: the LP rounding
+                return JointSolution(rounded, False, bound_scheduled, None, 0), bound_scheduled
             break
         # The schedule seats `scheduled` groups, the pooled bound on that level: it is attained,
         # so the km bound found under it bounds the lexicographic optimum too.

@@ -152,3 +152,16 @@ def test_pooled_models_agree_with_the_session_level_ones(seed, capacity, monkeyp
         assert check_workshops_json(doc, result) == []
         assert result["status"] == "OPTIMAL"
     assert pooled["objective"] == plain["objective"]
+
+
+def test_coupled_case_falls_back_to_the_pooled_lp_rounding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no seated schedule is found in time, the pooled km LP's rounding is returned,
+    feasible and unproven (no km bound is claimed for it)."""
+    from solver.workshops import joint_pooled
+
+    doc = random_instance(2, n_groups=30, n_prep=6, n_follow=6, capacity=(10, 25), places=2)
+    monkeypatch.setattr(joint_pooled, "_seat_all", lambda *a, **k: (None, [], True))
+    result = solved(doc)
+    assert check_workshops_json(doc, result) == []
+    assert result["status"] == "FEASIBLE" and result["bound"]["total_km"] == 0
+    assert result["objective"]["scheduled"] > 0 and "pooled" in result["stats"]["method"]
