@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,12 +38,15 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.open_loop import run_open_loop  # noqa: E402
 from coordinator import create_app, db, migrate  # noqa: E402
 from coordinator.auth import create_user  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 LUA = Path(__file__).with_suffix(".lua")
 HOSTS = 10
+# The Procfile's: a line per request is part of what a request costs.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 def claim_redis(base: str) -> str:
@@ -99,7 +101,8 @@ def start_gunicorn(args: argparse.Namespace, env: dict[str, str], log: Path) -> 
     command = [str(Path(sys.executable).with_name("gunicorn")),
                "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers),
                "--worker-class", args.worker_class, "--threads", str(args.threads),
-               "--access-logfile", "-", "coordinator:create_app()"]
+               "--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT,
+               "coordinator:create_app()"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"),
                               stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300  # a worker imports the app first: slow on a busy machine
@@ -188,57 +191,9 @@ def run_wrk(args: argparse.Namespace, path: str, host_ids: list[int], tag: str) 
 def run_fixed_rate(args: argparse.Namespace, path: str, host_ids: list[int],
                    tag: str) -> dict[str, Any]:
     """``args.rate`` requests per second for ``args.duration`` s, open loop."""
-    total = int(args.rate * args.duration)
-    start = time.monotonic() + 0.5
-    lock = threading.Lock()
-    next_index = [0]
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-        while True:
-            with lock:
-                index = next_index[0]
-                next_index[0] += 1
-            if index >= total:
-                conn.close()
-                return
-            scheduled = start + index / args.rate
-            delay = scheduled - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            try:
-                conn.request("POST", path, body=application_body(tag, index, host_ids),
-                             headers={"Content-Type": "application/json"})
-                response = conn.getresponse()
-                response.read()
-                status = str(response.status)
-            except OSError as exc:
-                status = type(exc).__name__
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-            finished = time.monotonic()
-            with lock:
-                latencies.append(finished - scheduled)
-                statuses[status] = statuses.get(status, 0) + 1
-
-    threads = [threading.Thread(target=worker) for _ in range(args.rate_threads)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - start
-    latencies.sort()
-    ok = statuses.get("201", 0)
-
-    def percentile(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 2)
-
-    return {"mode": f"fixed {args.rate}/s (open loop, {args.rate_threads} connections)",
-            "requests": total, "ok": ok, "errors": total - ok, "seconds": round(elapsed, 2),
-            "per_s": round(ok / elapsed, 1), "p50_ms": percentile(50), "p99_ms": percentile(99),
-            "max_ms": round(latencies[-1] * 1000, 2), "statuses": statuses}
+    return run_open_loop(args.port, path, lambda index: application_body(tag, index, host_ids),
+                         rate=args.rate, duration_s=args.duration,
+                         connections=args.rate_threads)
 
 
 def verify(db_url: str, round_id: int, tag: str) -> dict[str, int]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from coordinator import db
 from coordinator.models import Message, MessageAttachment
 from coordinator.models._types import utcnow
+from coordinator.services.mail import render_queued
 from workers.context import with_app_context
 from workers.email_backends import (
     EmailBackend,
@@ -105,6 +106,15 @@ def deliver(session: Session, message_id: int, backend: EmailBackend) -> str:
         message.claimed_at = None
         session.commit()
         log.info("message %s: not sent, recipient erased", message_id)
+        return "failed"
+    try:
+        if render_queued(session, message):
+            # Stored before the send: a retry, the dashboard and an export see these bytes.
+            session.commit()
+    except LookupError as exc:
+        message.status, message.last_error, message.claimed_at = "failed", str(exc), None
+        session.commit()
+        log.info("message %s: not sent, %s", message_id, exc)
         return "failed"
     try:
         provider_id = backend.send(message, attachments)

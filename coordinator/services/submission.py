@@ -2,7 +2,7 @@
 
 Everything a submission stores goes in one transaction: the application, its ranked
 choices, its ``application.submitted`` event and its queued ``application_received`` email
-(with the signed edit link). The ORM's unit of work cost more than everything else together
+(whose text and signed edit link the email worker renders, see ``services/mail.py``). The ORM's unit of work cost more than everything else together
 here, so these are Core statements built once (a statement object caches its compiled SQL).
 
 On PostgreSQL a submission is two statements: a select that checks the round and the hosts
@@ -46,8 +46,7 @@ from coordinator.models import (
 from coordinator.models._types import utcnow
 from coordinator.services.errors import Conflict, InvalidData, NotFound
 from coordinator.services.events import insert_event
-from coordinator.services.links import external_url, make_token
-from coordinator.services.mail import pending_message_row, queue_first_message
+from coordinator.services.mail import queue_first_message, unrendered_message_row
 
 APPLICATION_FIELDS = (
     "name", "email", "organisation", "org_level", "municipality_code", "lat", "lon",
@@ -142,11 +141,10 @@ def _application_row(data: dict[str, Any], round_id: int, default_max_km: int,
 
 
 def _message_row(row: dict[str, Any], application_id: int) -> dict[str, Any]:
-    token = make_token("application-edit", application_id)
-    return pending_message_row(
+    """The confirmation with the edit link, rendered and signed by the email worker."""
+    return unrendered_message_row(
         template="application_received", language=row["language"], recipient=row["email"],
-        context={"name": row["name"], "reason": "submitted",
-                 "edit_url": external_url(f"/application/{token}")},
+        ids={"application_id": application_id, "reason": "submitted"},
         dedup_key=f"application_received:{application_id}:submitted:"
                   f"{int(row['updated_at'].timestamp())}",
         round_id=row["round_id"])

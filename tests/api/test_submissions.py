@@ -18,8 +18,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from testing_support import application_payload, host_payload
 
+from coordinator import db
 from coordinator.models import Application, Event, Message
 from coordinator.services.links import LinkError, read_token
+from coordinator.services.mail import render_queued
 
 LINK = re.compile(r"http://localhost/(application|host)/([A-Za-z0-9_.-]+)")
 
@@ -61,6 +63,14 @@ def test_an_application_writes_one_event_and_one_pending_message(
     assert (message.status, message.template, message.language) == (
         "pending", "application_received", "da")
     assert message.round_id == open_round["id"]
+    # Queued with ids only; the email worker renders it (tests/email/test_email_rendered_by_worker.py).
+    assert (message.subject, message.body_text) == ("", "")
+    assert message.context == {"application_id": application_id, "reason": "submitted"}
+    with app.app_context():
+        session = db.session()
+        assert render_queued(session, session.get(Message, message.id))
+        session.commit()
+    [message] = rows(app, Message, Message.template == "application_received")
     assert message.subject and "Mads Nielsen" in message.body_text
     assert _link(app, message, "application", "application-edit") == application_id
 
