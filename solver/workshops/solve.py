@@ -176,7 +176,7 @@ def _coupled(arcs: Arcs, candidates: np.ndarray, previous, greedy: dict[str, np.
     pooled_bound = len(candidates)
     if previous is None:
         now = time.monotonic()
-        pooled, pooled_bound = solve_joint_pooled(arcs, candidates, now + 0.8 * max(0.0, deadline - now))
+        pooled, pooled_bound = solve_joint_pooled(arcs, candidates, now + 0.95 * max(0.0, deadline - now))
         if pooled is not None:  # its scheduled level is proven, its km level proven or bounded
             bound = Levels(pooled.bound_scheduled, pooled.bound_km, None)
             method = "joint pooled-venue LP-priced HiGHS MIP, lexicographic (halves coupled)"
