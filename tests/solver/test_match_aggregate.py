@@ -17,10 +17,11 @@ from solver.match.codec import decode_instance, encode_result
 from solver.match.duals import weights
 from solver.match.fixed import check_fixed
 from solver.match.index import build_index
+from solver.match.kmlp import km_level
 from solver.match.relax import relax
 from solver.match.report import build_result
 from solver.match.side import _with_km_bound
-from solver.match.units import build_units, repair
+from solver.match.units import build_units, place_units, repair
 from solver.progress import no_progress
 from solver.status import Status
 
@@ -88,3 +89,38 @@ def test_aggregated_bound_is_tight_where_the_flow_bound_is_not() -> None:
     assert agg is not None and agg.proven and agg.value == (4, 20)
     assert (agg.bound.placed, agg.bound.rank_cost) == (4, 20)
     assert agg.place is not None and np.count_nonzero(agg.place.host >= 0) == 4
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_km_level_against_brute_force(seed: int) -> None:
+    """With placed and rank cost proven, the km level's bound never exceeds the least km of an
+    optimal solution, its solution keeps placed and rank cost and passes check, and what it
+    calls proven is the optimum."""
+    doc = random_instance(seed + 1000, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2)
+    doc["settings"]["allow_unranked"] = True
+    doc["settings"].pop("objective", None)
+    doc["settings"].pop("keep_previous", None)
+    try:
+        ix, agg = _aggregate(doc)
+    except InvalidInput:
+        return
+    if agg is None or not agg.proven or agg.place is None:
+        return
+    base, load = fixed_placement(ix)
+    ua = build_units(ix, arcs_mod.all_arcs(ix), base)
+    fixed, found = base.objective(ix), agg.place.objective(ix)
+    level = km_level(ix, ua, load, ua.used_by(agg.place), found.placed - fixed.placed,
+                     found.rank_cost - fixed.rank_cost, Clock(30, no_progress), 1, 0, 10.0)
+    best = brute_force(doc)
+    assert best is not None and (found.placed, found.rank_cost) == (-best[0], best[1])
+    assert level is not None
+    assert fixed.total_km + level.bound <= best[2]
+    place = place_units(ua, base, level.chosen)
+    obj = place.objective(ix)
+    assert (obj.placed, obj.rank_cost) == (found.placed, found.rank_cost)
+    assert obj.total_km <= found.total_km
+    place.fix_team_weeks(ix)
+    result = encode_result(build_result(ix, place, Status.FEASIBLE, None, {}, 0.0))
+    assert check_match_json(doc, result) == []
+    if level.proven:
+        assert obj.total_km == best[2]
