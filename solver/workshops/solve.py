@@ -4,9 +4,11 @@ Why the decomposition is exact: a group can only be scheduled if it has an eligi
 both halves; call those the candidates. If every candidate fits in both halves at once, the
 scheduled level is at its obvious maximum (all candidates), and with the scheduled set fixed the
 travel objective is a sum of two independent half problems, each solved and bounded on its own
-(:mod:`solver.workshops.half`). Only when a half cannot take all candidates (proven by its LP or
-by CP-SAT), or when ``keep`` links prep and follow-up choices, do we fall back to one joint
-model (:mod:`solver.workshops.joint`).
+(:mod:`solver.workshops.half`, which pools the sessions of one venue first). Only when a half
+cannot take all candidates (proven by its LP or by CP-SAT) do we solve one joint model: the
+pooled one (:mod:`solver.workshops.joint_pooled`), or, with ``keep`` (which links prep and
+follow-up sessions) or when that finds nothing, the session-level one
+(:mod:`solver.workshops.joint`).
 """
 
 from __future__ import annotations
