@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -172,7 +173,10 @@ def run_wrk(args: argparse.Namespace, path: str, host_ids: list[int], tag: str) 
     command = [wrk, f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}s",
                "--timeout", "10s", "-s", str(LUA), f"http://127.0.0.1:{args.port}",
                "--", path, json.dumps(host_ids[:5]), tag]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     match = re.search(r"^RESULT (\{.*\})$", done.stdout, re.MULTILINE)
     if match is None:
         raise SystemExit(f"no RESULT line from wrk:\n{done.stdout}\n{done.stderr}")
@@ -185,7 +189,9 @@ def run_wrk(args: argparse.Namespace, path: str, host_ids: list[int], tag: str) 
             "errors": errors, "seconds": round(seconds, 2),
             "per_s": round((raw["requests"] - errors) / seconds, 1),
             "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
-            "max_ms": raw["max_us"] / 1000}
+            "max_ms": raw["max_us"] / 1000,
+            # The load generator's share of the 2 cores (the fixed phase's runs in this process).
+            "wrk_cpu_ms": round(wrk_cpu_s * 1000 / max(raw["requests"], 1), 2)}
 
 
 def run_fixed_rate(args: argparse.Namespace, path: str, host_ids: list[int],
@@ -282,6 +288,7 @@ def main() -> None:
             print(f"{r['mode']:48} {r['requests']:>8} {r['ok']:>7} {r['errors']:>6} "
                   f"{r['per_s']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} {r['max_ms']:>7} "
                   f"{cpu:>18}")
+        print(f"wrk CPU ms per request (max phase): {results[0]['wrk_cpu_ms']}")
         print(f"rows: {rows}; {'; '.join(problems) or 'every 201 answer has its rows'}")
         print(json.dumps({"results": results, "rows": rows, "problems": problems}))
         if problems:
