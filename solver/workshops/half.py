@@ -21,8 +21,7 @@ from ortools.sat.python import cp_model
 from solver.workshops.cpsat import add_half, found, make_solver
 from solver.workshops.lp import price
 from solver.workshops.mip import solve_assignment
-from solver.workshops.mip import valid as mip_valid
-from solver.workshops.pooled import make_pools, reseat, solve_pooled
+from solver.workshops.pooled import make_pools, solve_pooled
 
 _SEARCH_GAP = 0.0  # relative MIP gap of search rounds (1e-4 measured no faster: more rounds)
 _ARCS_PER_GROUP = 2  # first restriction: about this many cheapest-in-reduced-cost arcs per group
@@ -110,39 +109,12 @@ def solve_half(
         return HalfSolution("OPTIMAL", np.zeros(0, dtype=np.int64), 0, 0, 0, "empty")
     pools = make_pools(g, j, cost, place) if place is not None else None
     pooled_bound, pooled_method = 0, ""
-    if pools is not None and np.any(min_fill > 0):
-        # Without min_fill the pooled model is fast and a relaxation: its optimum is the answer
-        # when no session ends up below its min_fill, and otherwise, with the thin sessions
-        # closed, the start the min_fill model lacks (HiGHS returns nothing on a time-out).
-        now = time.monotonic()
-        free = solve_pooled(g, j, cost, sizes, capacity, np.zeros_like(min_fill), n, pools,
-                            now + 0.25 * max(0.0, deadline - now), max_open, start)
-        if free.status == "INFEASIBLE":
-            return HalfSolution("INFEASIBLE", np.full(n, -1), 0, 0, 0, free.method)
-        if free.choice is not None:
-            pooled_bound = free.bound
-            # Same venues, seated again so that no session runs below its min_fill
-            now = time.monotonic()
-            again = reseat(pools, free.choice, g, j, sizes, capacity, min_fill, n,
-                           now + 0.2 * max(0.0, deadline - now))
-            on = (again if again is not None else free.choice)[g] == j
-            if again is not None and mip_valid(on, g, j, sizes, capacity, min_fill, n, max_open):
-                if free.status == "OPTIMAL":
-                    return HalfSolution("OPTIMAL", again, free.value, free.value, 0,
-                                        free.method + " (reseated within min_fill)")
-                start = again if start is None or free.value < cost[start[g] == j].sum() else start
-            repaired = _round(on.astype(float), g, j, cost, sizes, capacity, min_fill, n, max_open)
-            if repaired is None and start is None:
-                # Closing thin sessions found no room: CP-SAT repairs the schedule instead
-                now = time.monotonic()
-                repaired, _, _ = _cpsat_rescue(g, j, cost, sizes, capacity, min_fill, n,
-                                               now + 0.2 * max(0.0, deadline - now), max_open, free.choice)
-            if repaired is not None and (start is None or cost[repaired[g] == j].sum() < cost[start[g] == j].sum()):
-                start = repaired
     if pools is not None:
         # Most of the time: the pooled model is far stronger than the session-level rounds
         # below, and a HiGHS round cut short returns nothing (at load 11 a 600-group round
-        # took 2.7 s of a 3 s share).
+        # took 2.7 s of a 3 s share). With min_fill its first round is the pooled model
+        # without it (fast, a relaxation); venues that cannot then be seated within min_fill
+        # get open flags, one pattern of open sessions at a time (pooled.py).
         now = time.monotonic()
         pooled = solve_pooled(g, j, cost, sizes, capacity, min_fill, n, pools,
                               now + 0.85 * max(0.0, deadline - now), max_open, start)

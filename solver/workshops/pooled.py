@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.workshops.mip import LinearModel, solve_assignment
+from solver.workshops.mip import LinearModel, MipRun, solve_assignment
 
 _MAX_POOL = 10  # sessions per pooled venue: 2**10 subset rows at most; larger venues are split
 
@@ -87,14 +87,15 @@ class PooledOutcome:
     method: str
 
 
-def _hall_rows(pools: Pools, sel: np.ndarray, sizes: np.ndarray, capacity: np.ndarray) -> list[tuple[np.ndarray, float]]:
-    """(pairs, seats) per venue and subset T of its sessions that can bind; of rows holding the
-    same pairs only the one with the fewest seats (it implies the others)."""
+def _hall_rows(pools: Pools, sel: np.ndarray, sizes: np.ndarray, capacity: np.ndarray,
+               skip: frozenset[int] = frozenset()) -> list[tuple[np.ndarray, float]]:
+    """(pairs, seats) per venue (but those in ``skip``) and subset T of its sessions that can
+    bind; of rows holding the same pairs only the one with the fewest seats (it implies the others)."""
     weight = sizes[pools.pair_g].astype(float)
     rows = []
     for v, sessions in enumerate(pools.members):
         ks = sel[pools.pair_v[sel] == v]
-        if not len(ks):
+        if not len(ks) or v in skip:
             continue
         masks = pools.pair_mask[ks]
         tightest: dict[bytes, tuple[float, np.ndarray]] = {}
@@ -112,18 +113,22 @@ def _hall_rows(pools: Pools, sel: np.ndarray, sizes: np.ndarray, capacity: np.nd
 
 
 def _flagged_rows(lm: LinearModel, z: np.ndarray, pools: Pools, sel: np.ndarray, sizes, capacity,
-                  min_fill) -> list[int]:
-    """Hall rows with an open flag per session (min_fill or max_open); returns the flags."""
+                  min_fill, venues: frozenset[int] | None = None,
+                  flags_of: dict[int, np.ndarray] | None = None) -> list[int]:
+    """Hall rows with an open flag per session (min_fill or max_open) of the ``venues`` (all if
+    None); returns the flags (and puts each venue's in ``flags_of``)."""
     weight = sizes[pools.pair_g].astype(float)
     opens = []
     for v, sessions in enumerate(pools.members):
         at_v = pools.pair_v[sel] == v
         ks, zs = sel[at_v], z[at_v]
-        if not len(ks):
+        if not len(ks) or (venues is not None and v not in venues):
             continue
         masks = pools.pair_mask[ks]
         flags = lm.add_binaries(len(sessions))
         opens.extend(flags.tolist())
+        if flags_of is not None:
+            flags_of[v] = flags
         for subset in range(1, 1 << len(sessions)):
             bits = np.array([b for b in range(len(sessions)) if (subset >> b) & 1])
             inside = sessions[bits]
@@ -138,8 +143,12 @@ def _flagged_rows(lm: LinearModel, z: np.ndarray, pools: Pools, sel: np.ndarray,
     return opens
 
 
-def _model(pools: Pools, sel: np.ndarray, sizes, capacity, min_fill, n, max_open, nogoods, relaxed=False):
-    """The pooled model over the pairs ``sel``; returns (model, z per selected pair, Hall rows)."""
+def _model(pools: Pools, sel: np.ndarray, sizes, capacity, min_fill, n, max_open, nogoods, relaxed=False,
+           flagged: frozenset[int] | None = None, flags_of: dict[int, np.ndarray] | None = None):
+    """The pooled model over the pairs ``sel``; returns (model, z per selected pair, Hall rows).
+
+    With ``min_fill``, only the ``flagged`` venues (all if None) get open flags and min_fill
+    rows; the others keep plain Hall rows, a relaxation of theirs (min_fill dropped)."""
     lm = LinearModel(relaxed=relaxed)
     z = lm.add_binaries(len(sel))
     order = np.argsort(pools.pair_g[sel], kind="stable")
@@ -149,12 +158,16 @@ def _model(pools: Pools, sel: np.ndarray, sizes, capacity, min_fill, n, max_open
     position = np.full(len(pools.pair_g), -1, dtype=np.int64)
     position[sel] = np.arange(len(sel))
     rows = []
-    if not relaxed and (np.any(min_fill > 0) or max_open is not None):
-        opens = _flagged_rows(lm, z, pools, sel, sizes, capacity, min_fill)
+    if relaxed or not (np.any(min_fill > 0) or max_open is not None):
+        flagged = frozenset()
+    elif max_open is not None or flagged is None:
+        flagged = frozenset(range(len(pools.members)))
+    if flagged:
+        opens = _flagged_rows(lm, z, pools, sel, sizes, capacity, min_fill, flagged, flags_of)
         if max_open is not None and opens:
             lm.add_row(opens, np.ones(len(opens)), upper=max_open)
-    else:
-        rows = _hall_rows(pools, sel, sizes, capacity)
+    if len(flagged) < len(pools.members):
+        rows = _hall_rows(pools, sel, sizes, capacity, flagged)
         weight = sizes[pools.pair_g].astype(float)
         for pairs, seats in rows:
             lm.add_row(z[position[pairs]], weight[pairs], upper=seats)
@@ -257,11 +270,51 @@ def _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline):
     return (None if failed else choice), failed, False
 
 
-def reseat(pools: Pools, choice: np.ndarray, g, j, sizes, capacity, min_fill, n, deadline: float) -> np.ndarray | None:
-    """The same venue per group, seated again under ``min_fill``: None when a venue cannot."""
-    on = pools.venue[choice[pools.pair_g]] == pools.pair_v
-    seated, failed, timed_out = _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline)
-    return None if failed or timed_out else seated
+_MAX_PATTERNS = 64  # open/closed patterns of the flagged venues solved one by one, at most
+
+
+def _solve_by_patterns(lm: LinearModel, flags: list[np.ndarray], z: np.ndarray, cost: np.ndarray,
+                       deadline: float) -> MipRun:
+    """The model's optimum as the best over every open/closed pattern of the flagged sessions.
+
+    With its flags free, HiGHS needed 5-12 s on one venue's "one session or two" (the LP opens
+    sessions fractionally, so its bound says little). With the flags fixed, each pattern's LP
+    (GLOP, fast) bounds it; patterns are solved as MIPs in order of that bound until the best
+    found is no worse than the next bound. A venue has few sessions: 2**k patterns, exact.
+    """
+    every = np.concatenate(flags).tolist()
+    relaxation = LinearModel(relaxed=True)
+    relaxation.model.CopyFrom(lm.model)
+    for var in relaxation.model.variable:
+        var.is_integer = False
+
+    def fix(model, pattern: int) -> None:
+        for b, var in enumerate(every):
+            model.variable[var].lower_bound = model.variable[var].upper_bound = float((pattern >> b) & 1)
+
+    bounds = []
+    for pattern in range(1 << len(every)):
+        fix(relaxation.model, pattern)
+        run = relaxation.solve(deadline)
+        if run.status == "OPTIMAL":
+            bounds.append((math.ceil(float(cost @ run.values[z]) - 1e-6), pattern))
+        elif run.status != "INFEASIBLE":
+            return MipRun("UNKNOWN", None, math.nan)
+    best: MipRun | None = None
+    best_value = math.inf
+    for bound, pattern in sorted(bounds):
+        if bound >= best_value:
+            break  # this pattern and every later one cannot beat the best found
+        fix(lm.model, pattern)
+        run = lm.solve(deadline)
+        if run.status == "INFEASIBLE":
+            continue
+        if run.status != "OPTIMAL" or run.values is None:
+            return MipRun("UNKNOWN", None, math.nan)  # a pattern left unsolved: no optimum known
+        value = float(cost @ run.values[z])
+        if value < best_value:
+            best, best_value = run, value
+    return best if best is not None else MipRun("INFEASIBLE", None, math.nan)
 
 
 def solve_pooled(
@@ -287,7 +340,12 @@ def solve_pooled(
     threshold = float(np.partition(rc, min(len(rc) - 1, 2 * n))[min(len(rc) - 1, 2 * n)])
     threshold = min(threshold, upper - exact)
     nogoods: list[tuple[np.ndarray, np.ndarray]] = []
-    rounds, kept = 0, 0
+    # Open flags only where min_fill bites: a venue gets them when its groups cannot be seated
+    # without them (flags on every venue made HiGHS take 5-10 s per round at 600 groups; the
+    # disjunction "one session or two" usually concerns one venue or two).
+    thin_ok = np.array([not np.any(min_fill[sessions] > 0) for sessions in pools.members])
+    flagged: frozenset[int] | None = None if max_open is not None else frozenset()
+    rounds, kept, patterned = 0, 0, 0
     while time.monotonic() < deadline - 0.05:
         rounds += 1
         keep = (rc <= threshold + 1e-9) | incumbent
@@ -295,8 +353,15 @@ def solve_pooled(
         kept = len(sel)
         left_out = rc[~keep]
         floor_out = math.ceil(exact + float(left_out.min()) - 1e-9) if len(left_out) else math.inf
-        lm, z, _ = _model(pools, sel, sizes, capacity, min_fill, n, max_open, nogoods)
-        run = lm.solve(deadline)
+        flags_of: dict[int, np.ndarray] = {}
+        lm, z, _ = _model(pools, sel, sizes, capacity, min_fill, n, max_open, nogoods, flagged=flagged,
+                          flags_of=flags_of)
+        patterns = math.prod(1 << len(flags) for flags in flags_of.values())
+        if max_open is None and flags_of and patterns <= _MAX_PATTERNS:
+            run = _solve_by_patterns(lm, list(flags_of.values()), z, pools.pair_cost[sel], deadline)
+            patterned = len(flags_of)
+        else:
+            run = lm.solve(deadline)
         if run.status == "INFEASIBLE":
             if not len(left_out):
                 return PooledOutcome("INFEASIBLE", None, 0, 0, "pooled MIP infeasible")
@@ -312,7 +377,12 @@ def solve_pooled(
             if timed_out:
                 break
             if failed:
-                nogoods.extend(failed)
+                for on_v, off_v in failed:
+                    v = int(pools.pair_v[on_v[0]])
+                    if flagged is not None and v not in flagged and not thin_ok[v]:
+                        flagged = flagged | {v}  # min_fill at v, modelled from now on
+                    else:
+                        nogoods.append((on_v, off_v))
                 continue  # same pairs, without the sets that cannot be seated
             if value < upper:
                 best, upper, incumbent = choice, value, on
@@ -320,6 +390,8 @@ def solve_pooled(
             break
         threshold = max(2 * max(threshold, 1.0), 0.0) if not math.isfinite(upper) else upper - exact
     method = f"pooled venues, LP-priced HiGHS MIP, {rounds} round(s), {kept}/{len(rc)} pairs"
+    if patterned:
+        method += f", open sessions of {patterned} venue(s) by pattern"
     if best is None:
         return PooledOutcome("UNKNOWN", None, 0, lower, method)
     lower = min(lower, upper)

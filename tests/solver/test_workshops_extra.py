@@ -154,6 +154,27 @@ def test_pooled_models_agree_with_the_session_level_ones(seed, capacity, monkeyp
     assert pooled["objective"] == plain["objective"]
 
 
+@pytest.mark.parametrize(("seed", "capacity"), [(1, (12, 30)), (5, (20, 40)), (7, (10, 25)), (9, (20, 40))])
+def test_min_fill_by_open_patterns_agrees_with_the_session_level_model(
+    seed, capacity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A venue whose groups cannot be seated within min_fill gets its open/closed patterns
+    solved one by one (two venues on seed 9): the same optimum as the session-level model."""
+    from solver.workshops import half, joint_pooled
+
+    doc = random_instance(seed, n_groups=30, n_prep=6, n_follow=6, capacity=capacity, places=2, min_fill=True)
+    pooled = solved(doc)
+    assert "by pattern" in pooled["stats"]["method"]
+    monkeypatch.setattr(half, "make_pools", lambda *a, **k: None)
+    monkeypatch.setattr(joint_pooled, "make_pools", lambda *a, **k: None)
+    plain = solved(doc)
+    for result in (pooled, plain):
+        assert check_workshops_json(doc, result) == []
+        assert result["status"] == "OPTIMAL"
+    assert pooled["objective"] == plain["objective"]
+    assert pooled["bound"] == plain["bound"]
+
+
 def test_coupled_case_falls_back_to_the_pooled_lp_rounding(monkeypatch: pytest.MonkeyPatch) -> None:
     """When no seated schedule is found in time, the pooled km LP's rounding is returned,
     feasible and unproven (no km bound is claimed for it)."""
