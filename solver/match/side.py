@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.match.aggregate import aggregate_bound
+from solver.match.aggregate import aggregate_bound, aggregated_km
 from solver.match.arcs import Arcs
 from solver.match.cpsat import solve_levels
-from solver.match.duals import Weights, reduced
+from solver.match.duals import Weights, potentials, reduced
 from solver.match.flow import lex_flow
 from solver.match.index import Index
 from solver.match.kmlp import km_level
@@ -30,11 +30,12 @@ EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter 
 # rank step is worth at most a few hundred km (max travel) and usually far less.
 KM_LAMBDA_MAX = 256
 AGGREGATE_SHARE = 0.9  # of the time left after the fixing rounds (the rest: the km polish)
-KM_LEVEL_SHARE = 0.7  # of the time left once placed and rank are proven (the rest: Lagrange)
+AGGREGATE_KM_SHARE = 0.7  # of the time left once placed and rank are proven
+KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 # CP-SAT's share of the time in a fixing round; less when the aggregated bound and the km level
 # follow (measured at 1k under load: its km level on the fixing subset spent 17 s for a km
 # 1.5 % above what the km level's LP-guided arcs find in 5 s of CPU).
-FIXING_SHARE, FIXING_SHARE_BEFORE_AGGREGATE = 0.6, 0.3
+FIXING_SHARE, FIXING_SHARE_BEFORE_AGGREGATE = 0.6, 0.15
 
 
 def _unit_reduced(ix: Index, ua: UnitArcs, w: Weights, rel: Relaxation) -> np.ndarray:
@@ -92,15 +93,29 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
         info.update(aggregated_bound=agg.bound.as_dict(), aggregated_proven=agg.proven)
         if agg.place is not None and lex_key(agg.place.objective(ix)) < lex_key(place.objective(ix)):
             place = agg.place
-        with_km = None
-        if agg.proven and lex_key(agg.bound)[:2] == lex_key(place.objective(ix))[:2]:
+        # Placed and rank cost proven (and reached): the km level.
+        two = agg.proven and lex_key(agg.bound)[:2] == lex_key(place.objective(ix))[:2]
+        if two:
             # The lone visitors re-solved by exact flow first: a far better start for the km
             # level (1k: 40732 -> 39390 km at the same placed and rank cost).
             place = polish(ix, rel.arcs, place, w)
-            place, with_km = _km_level(ix, ua, base, fixed_load, place, clock, workers)
-        lagrange = _with_km_bound(ix, agg.bound, rel, base, fixed_load, complete, clock)
-        if with_km is None or lagrange.total_km > with_km.total_km:
-            with_km = lagrange
+        with_km, prices = _lagrange(ix, agg.bound, rel, base, fixed_load, complete, clock)
+        if two and prices is not None and clock.remaining() > 0.5:
+            # Teams whole, minimum fills, placed and rank pinned: the aggregated model's km
+            # bound, seat prices first from the Lagrangian flow, then Benders cuts (1k: the
+            # bound 37462 -> 38777 against 38838 found).
+            place, agg_km = aggregated_km(ix, ua, base, agg, prices.astype(np.int64), place,
+                                          clock, clock.remaining() * AGGREGATE_KM_SHARE, workers,
+                                          ix.inst.settings.seed or 0)
+            if agg_km is not None and agg_km > with_km.total_km:
+                with_km = Objective(placed=with_km.placed, rank_cost=with_km.rank_cost,
+                                    total_km=agg_km)
+        if two and with_km.total_km < place.objective(ix).total_km and clock.remaining() > 0.5:
+            # What is left: a better km on the LP's cheapest reduced-cost arcs (and its bound,
+            # exact when the gap is small).
+            place, lp_km = _km_level(ix, ua, base, fixed_load, place, clock, workers)
+            if lp_km is not None and lp_km.total_km > with_km.total_km:
+                with_km = lp_km
         bound = _tighter(bound, with_km)
         if bound is not None and lex_key(bound) == lex_key(place.objective(ix)):
             status = Status.OPTIMAL
@@ -127,14 +142,20 @@ def _km_level(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
 
 def _with_km_bound(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
                    fixed_load: np.ndarray, complete: bool, clock) -> Objective:
-    """Add a km level to a placed/rank bound, by Lagrange on the rank level: for every real
-    solution x with ``bound.placed`` placed and rank cost ``R = bound.rank_cost``,
-    km(x) = km(x) + lam * (rank(x) - R) >= L(lam) - lam * R, where L(lam) is the least
-    km + lam * rank over flow-relaxed solutions placing as many (the relaxation places no more,
-    else the bound is the trivial 0). L(lam) - lam * R is concave in lam: a few flows of a
-    golden-section search, while time is left."""
+    """Add a km level to a placed/rank bound, by Lagrange on the rank level (:func:`_lagrange`)."""
+    return _lagrange(ix, bound, rel, base, fixed_load, complete, clock)[0]
+
+
+def _lagrange(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
+              fixed_load: np.ndarray, complete: bool, clock) -> tuple[Objective, np.ndarray | None]:
+    """For every real solution x with ``bound.placed`` placed and rank cost
+    ``R = bound.rank_cost``, km(x) = km(x) + lam * (rank(x) - R) >= L(lam) - lam * R, where
+    L(lam) is the least km + lam * rank over flow-relaxed solutions placing as many (the
+    relaxation places no more, else the bound is the trivial 0). L(lam) - lam * R is concave in
+    lam: a few flows of a golden-section search, while time is left. Also the host potentials
+    of the best lam's flow (seat prices for :func:`aggregated_km`), or None."""
     if not complete or rel.place.objective(ix).placed != bound.placed:
-        return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=0)
+        return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=0), None
     a = rel.arcs
     caps = np.maximum(ix.cap - fixed_load, 0)
     fixed = base.objective(ix)
@@ -144,20 +165,29 @@ def _with_km_bound(ix: Index, bound: Objective, rel: Relaxation, base: Placement
         return (fixed.total_km + int(a.km[chosen].sum())
                 + lam * (fixed.rank_cost + int(a.cost[chosen].sum()) - bound.rank_cost))
 
-    best = value(0)
+    seen: dict[int, int] = {0: value(0)}
     lo, hi = 0, KM_LAMBDA_MAX
-    seen: dict[int, int] = {0: best}
     while hi - lo > 2 and clock.remaining() > 1.0:
         m1, m2 = lo + (hi - lo) // 3, hi - (hi - lo) // 3
         for m in (m1, m2):
             if m not in seen:
                 seen[m] = value(m)
-        best = max(best, seen[m1], seen[m2])
         if seen[m1] < seen[m2]:
             lo = m1
         else:
             hi = m2
-    return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=max(0, best))
+    lam = max(seen, key=lambda k: seen[k])
+    km = Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=max(0, seen[lam]))
+    cost = a.km + lam * a.cost
+    # Potentials need placing to pay (else dropping a placement is a negative cycle): fold in
+    # a placement weight above any augmenting path's cost, as the relaxation's weights do.
+    folded = cost - int(cost.max(initial=0) + 1) * (ix.n_visitors + 1)
+    d = potentials(ix.n_visitors, ix.n_hosts, a, folded,
+                   lex_flow(a, cost, ix.n_visitors, caps), caps)
+    if d is None:
+        return km, None
+    prices = d[ix.n_visitors + 1:ix.n_visitors + 1 + ix.n_hosts]
+    return km, prices - prices.min(initial=0)  # a shift changes no bound (sum w = sum y)
 
 
 def _tighter(a: Objective | None, b: Objective | None) -> Objective | None:

@@ -10,7 +10,7 @@ from test_match_support import brute_force, random_instance
 
 from solver.errors import InvalidInput
 from solver.match import arcs as arcs_mod
-from solver.match.aggregate import aggregate_bound
+from solver.match.aggregate import aggregate_bound, aggregated_km
 from solver.match.api import Clock, fixed_placement
 from solver.match.check import check_match_json
 from solver.match.codec import decode_instance, encode_result
@@ -20,7 +20,7 @@ from solver.match.index import build_index
 from solver.match.kmlp import km_level
 from solver.match.relax import relax
 from solver.match.report import build_result
-from solver.match.side import _with_km_bound
+from solver.match.side import _lagrange, _with_km_bound
 from solver.match.units import build_units, place_units, repair
 from solver.progress import no_progress
 from solver.status import Status
@@ -124,3 +124,39 @@ def test_km_level_against_brute_force(seed: int) -> None:
     assert check_match_json(doc, result) == []
     if level.proven:
         assert obj.total_km == best[2]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_aggregated_km_against_brute_force(seed: int) -> None:
+    """The aggregated km level (Lagrangian seat prices, then Benders and Hall cuts) never
+    bounds km above the optimum, and the placement it returns keeps placed and rank cost and
+    passes check."""
+    doc = random_instance(seed + 2000, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2)
+    doc["settings"]["allow_unranked"] = True
+    doc["settings"].pop("objective", None)
+    doc["settings"].pop("keep_previous", None)
+    try:
+        ix, agg = _aggregate(doc)
+    except InvalidInput:
+        return
+    if agg is None or not agg.proven or agg.place is None:
+        return
+    base, load = fixed_placement(ix)
+    ua = build_units(ix, arcs_mod.all_arcs(ix), base)
+    rel = relax(ix, arcs_mod.all_arcs(ix), base, load, weights(ix), priced=False)
+    clock = Clock(30, no_progress)
+    lagrange, prices = _lagrange(ix, agg.bound, rel, base, load, True, clock)
+    best = brute_force(doc)
+    assert best is not None and lagrange.total_km <= best[2]
+    if prices is None:
+        return
+    found = agg.place.objective(ix)
+    place, km_bound = aggregated_km(ix, ua, base, agg, prices.astype(np.int64), agg.place, clock,
+                                    10.0, 1, 0)
+    assert km_bound is None or km_bound <= best[2]
+    obj = place.objective(ix)
+    assert (obj.placed, obj.rank_cost) == (found.placed, found.rank_cost)
+    assert obj.total_km <= found.total_km
+    place.fix_team_weeks(ix)
+    result = encode_result(build_result(ix, place, Status.FEASIBLE, None, {}, 0.0))
+    assert check_match_json(doc, result) == []
