@@ -1,7 +1,7 @@
 """PostgreSQL restarted (`pg_ctl restart -m fast`) in the middle of a round, while the relay
-and a forking `rq worker` run: every open connection is cut. The pools reconnect
-(``pool_pre_ping``), a job that lost its connection runs again once the server is back,
-and the round completes: nothing lost, nothing twice.
+and a forking `rq worker` run: every open connection is cut. The first statement on a cut
+connection fails and invalidates the pool (no pre-ping), a job that lost its connection runs
+again once the server is back, and the round completes: nothing lost, nothing twice.
 
 A private cluster on a free port (initdb in a temporary directory), never the shared one.
 """
