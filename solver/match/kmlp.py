@@ -244,6 +244,16 @@ def _cheapest(values: np.ndarray, ua: UnitArcs, per_unit: int) -> np.ndarray:
     return keep
 
 
+def improve_km(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray,
+               unit_rc: np.ndarray, placed: int, rank: int, seconds: float, workers: int | None,
+               seed: int) -> tuple[np.ndarray, int | None]:
+    """CP-SAT with placed and rank pinned on the ``IMPROVE_PER_UNIT`` arcs of least reduced
+    cost ``unit_rc`` of each unit (and the incumbent ``chosen``): a heuristic, its bound holds
+    over those arcs only."""
+    keep = _cheapest(unit_rc, ua, IMPROVE_PER_UNIT) | chosen
+    return _pinned_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank, seconds, workers, seed)
+
+
 def km_level(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray, placed: int,
              rank: int, clock, workers: int | None, seed: int, seconds: float) -> KmLevel | None:
     """Bound (and, when the gap allows, prove) the least km over unit-arc choices of the free

@@ -16,7 +16,7 @@ from solver.match.cpsat import solve_levels
 from solver.match.duals import Weights, potentials, reduced
 from solver.match.flow import lex_flow
 from solver.match.index import Index
-from solver.match.kmlp import km_level
+from solver.match.kmlp import improve_km, km_level
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
@@ -30,7 +30,8 @@ EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter 
 # rank step is worth at most a few hundred km (max travel) and usually far less.
 KM_LAMBDA_MAX = 256
 AGGREGATE_SHARE = 0.9  # of the time left after the fixing rounds (the rest: the km polish)
-AGGREGATE_KM_SHARE = 0.7  # of the time left once placed and rank are proven
+IMPROVE_SHARE = 0.3  # of the time left once placed and rank are proven: a better km
+AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
 KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 # CP-SAT's share of the time in a fixing round; less when the aggregated bound and the km level
 # follow (measured at 1k under load: its km level on the fixing subset spent 17 s for a km
@@ -99,7 +100,20 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
             # The lone visitors re-solved by exact flow first: a far better start for the km
             # level (1k: 40732 -> 39390 km at the same placed and rank cost).
             place = polish(ix, rel.arcs, place, w)
-        with_km, prices = _lagrange(ix, agg.bound, rel, base, fixed_load, complete, clock)
+        with_km, prices, unit_rc = _lagrange(ix, agg.bound, rel, base, fixed_load, complete,
+                                             clock, ua)
+        if two and unit_rc is not None and clock.remaining() > 0.5:
+            # A better km first, on the arcs of least Lagrangian reduced cost (a better hint
+            # and a tighter first Benders cut for the aggregated km level below).
+            fixed, found = base.objective(ix), place.objective(ix)
+            better, _ = improve_km(ix, ua, fixed_load, ua.used_by(place), unit_rc,
+                                   found.placed - fixed.placed, found.rank_cost - fixed.rank_cost,
+                                   clock.remaining() * IMPROVE_SHARE, workers,
+                                   ix.inst.settings.seed or 0)
+            candidate = place_units(ua, base, better)
+            if candidate.objective(ix).total_km < found.total_km:
+                place = candidate
+            clock.report("km improve", objective=place.objective(ix), bound=with_km)
         if two and prices is not None and clock.remaining() > 0.5:
             # Teams whole, minimum fills, placed and rank pinned: the aggregated model's km
             # bound, seat prices first from the Lagrangian flow, then Benders cuts (1k: the
@@ -147,15 +161,17 @@ def _with_km_bound(ix: Index, bound: Objective, rel: Relaxation, base: Placement
 
 
 def _lagrange(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
-              fixed_load: np.ndarray, complete: bool, clock) -> tuple[Objective, np.ndarray | None]:
+              fixed_load: np.ndarray, complete: bool, clock, ua: UnitArcs | None = None
+              ) -> tuple[Objective, np.ndarray | None, np.ndarray | None]:
     """For every real solution x with ``bound.placed`` placed and rank cost
     ``R = bound.rank_cost``, km(x) = km(x) + lam * (rank(x) - R) >= L(lam) - lam * R, where
     L(lam) is the least km + lam * rank over flow-relaxed solutions placing as many (the
     relaxation places no more, else the bound is the trivial 0). L(lam) - lam * R is concave in
-    lam: a few flows of a golden-section search, while time is left. Also the host potentials
-    of the best lam's flow (seat prices for :func:`aggregated_km`), or None."""
+    lam: a few flows of a golden-section search, while time is left. Also, from the best lam's
+    flow potentials: the host potentials (seat prices for :func:`aggregated_km`) and the
+    reduced cost of each unit arc of ``ua`` (which arcs a km improvement should try), or None."""
     if not complete or rel.place.objective(ix).placed != bound.placed:
-        return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=0), None
+        return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=0), None, None
     a = rel.arcs
     caps = np.maximum(ix.cap - fixed_load, 0)
     fixed = base.objective(ix)
@@ -178,16 +194,20 @@ def _lagrange(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
             hi = m2
     lam = max(seen, key=lambda k: seen[k])
     km = Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=max(0, seen[lam]))
-    cost = a.km + lam * a.cost
     # Potentials need placing to pay (else dropping a placement is a negative cycle): fold in
     # a placement weight above any augmenting path's cost, as the relaxation's weights do.
-    folded = cost - int(cost.max(initial=0) + 1) * (ix.n_visitors + 1)
-    d = potentials(ix.n_visitors, ix.n_hosts, a, folded,
+    weight = int((a.km + lam * a.cost).max(initial=0) + 1) * (ix.n_visitors + 1)
+    cost = a.km + lam * a.cost
+    d = potentials(ix.n_visitors, ix.n_hosts, a, cost - weight,
                    lex_flow(a, cost, ix.n_visitors, caps), caps)
     if d is None:
-        return km, None
+        return km, None, None
     prices = d[ix.n_visitors + 1:ix.n_visitors + 1 + ix.n_hosts]
-    return km, prices - prices.min(initial=0)  # a shift changes no bound (sum w = sum y)
+    unit_rc = None
+    if ua is not None and len(ua.u):
+        m = ua.arcs
+        unit_rc = ua.per_unit_arc(reduced(d, ix.n_visitors, m, m.km + lam * m.cost - weight))
+    return km, prices - prices.min(initial=0), unit_rc  # a shift changes no bound (sum w = sum y)
 
 
 def _tighter(a: Objective | None, b: Objective | None) -> Objective | None:

@@ -145,7 +145,7 @@ def test_aggregated_km_against_brute_force(seed: int) -> None:
     ua = build_units(ix, arcs_mod.all_arcs(ix), base)
     rel = relax(ix, arcs_mod.all_arcs(ix), base, load, weights(ix), priced=False)
     clock = Clock(30, no_progress)
-    lagrange, prices = _lagrange(ix, agg.bound, rel, base, load, True, clock)
+    lagrange, prices, _ = _lagrange(ix, agg.bound, rel, base, load, True, clock)
     best = brute_force(doc)
     assert best is not None and lagrange.total_km <= best[2]
     if prices is None:
