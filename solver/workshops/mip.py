@@ -64,11 +64,14 @@ class LinearModel:
             self.model.variable[k].objective_coefficient = float(c)
         self.model.maximize = maximize
 
-    def solve(self, deadline: float, rel_gap: float = 0.0) -> MipRun:
-        """``rel_gap`` > 0 stops early: OPTIMAL then means within that gap, see ``bound``."""
+    def solve(self, deadline: float, rel_gap: float = 0.0, cutoff: float | None = None) -> MipRun:
+        """``rel_gap`` > 0 stops early: OPTIMAL then means within that gap, see ``bound``.
+        ``cutoff`` (minimising): only solutions below it are sought (HiGHS' objective_bound
+        option, not a row); INFEASIBLE then means none exists."""
         self.request.solver_time_limit_seconds = max(0.05, deadline - time.monotonic())
         if not self.relaxed:
-            self.request.solver_specific_parameters = _HIGHS.format(rel=rel_gap)
+            self.request.solver_specific_parameters = _HIGHS.format(rel=rel_gap) + (
+                f"objective_bound = {cutoff!r}\n" if cutoff is not None else "")
         elif self.dual_simplex:
             self.request.solver_specific_parameters = "use_dual_simplex: true"
         # No solution hints: HiGHS crashed (segfault) on hinted models in OR-Tools 9.15 here.

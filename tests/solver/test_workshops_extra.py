@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 
 import numpy as np
 import pytest
@@ -173,6 +174,31 @@ def test_min_fill_by_open_patterns_agrees_with_the_session_level_model(
         assert result["status"] == "OPTIMAL"
     assert pooled["objective"] == plain["objective"]
     assert pooled["bound"] == plain["bound"]
+
+
+def test_highs_cutoff_finds_what_lies_below_it_and_nothing_else() -> None:
+    """The proving rounds rely on it: with a cut-off above the optimum HiGHS returns the
+    optimum; below it, nothing or a solution above the cut-off (never a wrong optimum)."""
+    import itertools
+
+    from solver.workshops.mip import LinearModel
+
+    weights = np.array([3, 4, 5, 6, 7, 8, 9, 10])
+    costs = np.array([4, 5, 7, 8, 9, 11, 12, 13])
+    optimum = min(int(costs @ np.array(bits)) for bits in itertools.product((0, 1), repeat=8)
+                  if weights @ np.array(bits) >= 20)
+
+    def solve(cutoff: float):
+        lm = LinearModel()
+        x = lm.add_binaries(8)
+        lm.add_row(x, weights, lower=20)
+        lm.set_objective(x, costs.astype(float), maximize=False)
+        return lm.solve(time.monotonic() + 10, cutoff=cutoff)
+
+    above = solve(optimum + 3.5)
+    assert above.status == "OPTIMAL" and int(costs @ above.values) == optimum
+    below = solve(optimum - 0.5)
+    assert below.status == "INFEASIBLE" or int(costs @ below.values) > optimum - 0.5
 
 
 def test_coupled_case_falls_back_to_the_pooled_lp_rounding(monkeypatch: pytest.MonkeyPatch) -> None:
