@@ -274,13 +274,14 @@ _MAX_PATTERNS = 64  # open/closed patterns of the flagged venues solved one by o
 
 
 def _solve_by_patterns(lm: LinearModel, flags: list[np.ndarray], z: np.ndarray, cost: np.ndarray,
-                       deadline: float) -> MipRun:
+                       deadline: float, cutoff: float = math.inf) -> MipRun:
     """The model's optimum as the best over every open/closed pattern of the flagged sessions.
 
     With its flags free, HiGHS needed 5-12 s on one venue's "one session or two" (the LP opens
     sessions fractionally, so its bound says little). With the flags fixed, each pattern's LP
     (GLOP, fast) bounds it; patterns are solved as MIPs in order of that bound until the best
     found is no worse than the next bound. A venue has few sessions: 2**k patterns, exact.
+    Only solutions below ``cutoff`` are sought: INFEASIBLE when there is none.
     """
     every = np.concatenate(flags).tolist()
     relaxation = LinearModel(relaxed=True)
@@ -301,14 +302,14 @@ def _solve_by_patterns(lm: LinearModel, flags: list[np.ndarray], z: np.ndarray, 
         elif run.status != "INFEASIBLE":
             return MipRun("UNKNOWN", None, math.nan)
     best: MipRun | None = None
-    best_value = math.inf
+    best_value = cutoff
     for bound, pattern in sorted(bounds):
         if bound >= best_value:
             break  # this pattern and every later one cannot beat the best found
         fix(lm.model, pattern)
-        run = lm.solve(deadline)
-        if run.status == "INFEASIBLE":
-            continue
+        run = lm.solve(deadline, cutoff=best_value if math.isfinite(best_value) else None)
+        if run.status == "INFEASIBLE" or (run.values is not None and float(cost @ run.values[z]) > best_value):
+            continue  # nothing below the cut-off in this pattern
         if run.status != "OPTIMAL" or run.values is None:
             return MipRun("UNKNOWN", None, math.nan)  # a pattern left unsolved: no optimum known
         value = float(cost @ run.values[z])
@@ -354,14 +355,26 @@ def solve_pooled(
         left_out = rc[~keep]
         floor_out = math.ceil(exact + float(left_out.min()) - 1e-9) if len(left_out) else math.inf
         flags_of: dict[int, np.ndarray] = {}
+        # With a schedule known, HiGHS only looks below it (objective_bound prunes)
+        cutoff = upper - 0.5 if best is not None else None
         lm, z, _ = _model(pools, sel, sizes, capacity, min_fill, n, max_open, nogoods, flagged=flagged,
                           flags_of=flags_of)
         patterns = math.prod(1 << len(flags) for flags in flags_of.values())
         if max_open is None and flags_of and patterns <= _MAX_PATTERNS:
-            run = _solve_by_patterns(lm, list(flags_of.values()), z, pools.pair_cost[sel], deadline)
+            run = _solve_by_patterns(lm, list(flags_of.values()), z, pools.pair_cost[sel], deadline,
+                                     cutoff if cutoff is not None else math.inf)
             patterned = len(flags_of)
         else:
-            run = lm.solve(deadline)
+            run = lm.solve(deadline, cutoff=cutoff)
+        if cutoff is not None and (run.status == "INFEASIBLE" or (
+                run.status == "OPTIMAL" and run.values is not None
+                and float(pools.pair_cost[sel] @ run.values[z]) > cutoff)):
+            # Nothing below the known schedule with these pairs (see joint_pooled._least_km)
+            lower = max(lower, min(upper, floor_out))
+            if upper <= lower:
+                break
+            threshold = upper - exact
+            continue
         if run.status == "INFEASIBLE":
             if not len(left_out):
                 return PooledOutcome("INFEASIBLE", None, 0, 0, "pooled MIP infeasible")
