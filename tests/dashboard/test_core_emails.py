@@ -46,3 +46,21 @@ def test_email_pages_need_sign_in(client: FlaskClient) -> None:
     for url in ("/coordinator/emails", "/coordinator/emails/1", "/coordinator/emails/undeliverable"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_unrendered_confirmation_is_named_not_blank(app: Flask, coordinator_client: FlaskClient,
+                                                    open_round: dict[str, Any]) -> None:
+    # A submission queues its confirmation with ids only; the worker writes it when it sends.
+    seed_records(app, open_round["id"])
+    with app.app_context():
+        pending = db.session().scalar(select(Message).where(
+            Message.template == "application_received", Message.subject == "")
+            .order_by(Message.id).limit(1))
+        assert pending is not None and pending.body_text == ""
+        message_id = pending.id
+    listing = coordinator_client.get("/coordinator/emails?template=application_received")
+    # The dashboard speaks Danish by default.
+    assert "(skrives, når den sendes)" in listing.get_data(as_text=True)
+    detail = coordinator_client.get(f"/coordinator/emails/{message_id}").get_data(as_text=True)
+    assert "<h1>(skrives, når den sendes)</h1>" in detail
+    assert "linket signeres, når beskeden sendes" in detail
