@@ -312,6 +312,54 @@ def aggregated_km(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated, pri
     return place, km_bound
 
 
+def aggregated_km_fixing(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated,
+                         prices: np.ndarray, place: Placement, clock, seconds: float,
+                         workers: int | None, seed: int) -> tuple[int, np.ndarray] | None:
+    """A km bound LB with one price vector, and the arcs a better solution may use.
+
+    Prices b: ``prices`` per seat (the Lagrangian flow's host potentials) times the unit
+    size; a[u] = min_h (km[u, h] - b[h]). (Measured at 1k: the duals of the incumbent's own
+    completion price the hosts it leaves empty arbitrarily; the bound fell to 17460.) Every real solution x at the
+    proven placed and rank cost maps into the aggregated model, so
+    km(x) = km_explicit(x) + a.w + b.y + sum over its unranked arcs of rc[u, h]
+    >= LB + sum rc, with rc = km - a[u] - b[h] >= 0. A solution below ``place``'s km uses
+    only unranked arcs with rc <= km(place) - 1 - LB. Returns (LB, per unit arc: may be used),
+    or None (no model, no proof of placed and rank, or nothing back in time)."""
+    model, p = agg.model, agg.parts
+    if model is None or p is None or not agg.proven:
+        return None
+    fixed = base.objective(ix)
+    model.add(p.obj == (agg.value[0] - fixed.placed) * (p.r_max + 1)
+              - (agg.value[1] - fixed.rank_cost))
+    rc = np.zeros(len(ua.u), dtype=np.int64)  # explicit arcs: always kept
+    terms, coeffs = list(p.x), ua.km[p.ex].tolist()
+    for size in sorted({size for size, _ in p.y}):
+        sel = p.agg & (ua.size == size)
+        b = prices * size
+        a = np.full(ua.n_units, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(a, ua.u[sel], ua.km[sel] - b[ua.h[sel]])
+        rc[sel] = ua.km[sel] - a[ua.u[sel]] - b[ua.h[sel]]
+        units = [u for u in p.w if p.unit_size[u] == size]
+        keys = [key for key in p.y if key[0] == size]
+        terms += [p.w[u] for u in units] + [p.y[key] for key in keys]
+        coeffs += [int(a[u]) for u in units] + [int(b[h]) for _, h in keys]
+    model.minimize(cp_model.LinearExpr.weighted_sum(terms, coeffs))
+    _hint(model, ua, p, place)
+    solver = cp_model.CpSolver()
+    _params(solver, seconds, workers or 2, seed)
+    solver.parameters.cp_model_presolve = False
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) \
+            or not math.isfinite(solver.best_objective_bound):
+        return None
+    lb = fixed.total_km + math.ceil(solver.best_objective_bound - 1e-6)
+    gap = place.objective(ix).total_km - 1 - lb
+    keep = ~p.agg | (rc <= gap) | ua.used_by(place)
+    clock.report("aggregated km fixing", status=solver.status_name(status), km_bound=lb,
+                 kept=int(keep.sum()))
+    return lb, keep
+
+
 def _benders_cut(model: cp_model.CpModel, ua: UnitArcs, p: _Parts, size: int, z,
                  b: np.ndarray) -> None:
     """z >= sum a[u] w[u] + sum b[h] y[size, h], a[u] = min over u's unranked arcs of

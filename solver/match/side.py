@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.match.aggregate import aggregate_bound, aggregated_km
+from solver.match.aggregate import aggregate_bound, aggregated_km, aggregated_km_fixing
 from solver.match.arcs import Arcs
 from solver.match.cpsat import solve_levels
 from solver.match.duals import Weights, potentials, reduced
 from solver.match.flow import lex_flow
 from solver.match.index import Index
-from solver.match.kmlp import improve_km, km_level
+from solver.match.kmlp import _pinned_cpsat, improve_km, km_level
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
@@ -32,6 +32,8 @@ KM_LAMBDA_MAX = 256
 AGGREGATE_SHARE = 0.9  # of the time left after the fixing rounds (the rest: the km polish)
 IMPROVE_SHARE = 0.3  # of the time left once placed and rank are proven: a better km
 AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
+KM_FIXING_SHARE = 0.5  # of the time left, for each of its two CP-SAT runs
+KM_FIXED_ARCS = 60_000  # above this the arcs left by km fixing are not worth a CP-SAT run
 KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 # CP-SAT's share of the time in a fixing round; less when the aggregated bound and the km level
 # follow (measured at 1k under load: its km level on the fixing subset spent 17 s for a km
@@ -115,6 +117,13 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
                 place = candidate
             clock.report("km improve", objective=place.objective(ix), bound=with_km)
         if two and prices is not None and clock.remaining() > 0.5:
+            place, fixed_km = _km_by_fixing(ix, ua, base, fixed_load, agg,
+                                            prices.astype(np.int64), place, clock, workers)
+            if fixed_km is not None and fixed_km > with_km.total_km:
+                with_km = Objective(placed=with_km.placed, rank_cost=with_km.rank_cost,
+                                    total_km=fixed_km)
+        if two and prices is not None and with_km.total_km < place.objective(ix).total_km \
+                and clock.remaining() > 0.5:
             # Teams whole, minimum fills, placed and rank pinned: the aggregated model's km
             # bound, seat prices first from the Lagrangian flow, then Benders cuts (1k: the
             # bound 37462 -> 38777 against 38838 found).
@@ -135,6 +144,35 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
             status = Status.OPTIMAL
         clock.report("aggregated", objective=place.objective(ix), bound=bound)
     return place, status, bound, info
+
+
+def _km_by_fixing(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray, agg,
+                  prices: np.ndarray, place: Placement, clock, workers: int | None
+                  ) -> tuple[Placement, int | None]:
+    """The aggregated km bound with the incumbent's completion prices, then CP-SAT on the
+    explicit arcs and the unranked arcs its reduced costs leave (1k: the gap of ~60 km keeps a
+    few thousand of ~228k): a proof over those is a proof over all."""
+    seed = ix.inst.settings.seed or 0
+    fixing = aggregated_km_fixing(ix, ua, base, agg, prices, place, clock,
+                                  clock.remaining() * KM_FIXING_SHARE, workers, seed)
+    if fixing is None:
+        return place, None
+    lb, keep = fixing
+    fixed, found = base.objective(ix), place.objective(ix)
+    if lb >= found.total_km or int(keep.sum()) > KM_FIXED_ARCS or clock.remaining() < 0.5:
+        return place, min(lb, found.total_km)
+    chosen, cp_bound = _pinned_cpsat(ix, ua, keep, fixed_load, ua.used_by(place),
+                                     found.placed - fixed.placed,
+                                     found.rank_cost - fixed.rank_cost,
+                                     clock.remaining() * KM_FIXING_SHARE, workers, seed)
+    better = place_units(ua, base, chosen)
+    if better.objective(ix).total_km < found.total_km:
+        place = better
+    value = place.objective(ix).total_km
+    if cp_bound is None:
+        return place, lb
+    # Every solution below ``found`` lies in the kept arcs: min(found, their bound) bounds all.
+    return place, min(value, max(lb, min(found.total_km, fixed.total_km + cp_bound)))
 
 
 def _km_level(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,

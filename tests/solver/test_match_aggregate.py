@@ -20,7 +20,7 @@ from solver.match.index import build_index
 from solver.match.kmlp import km_level
 from solver.match.relax import relax
 from solver.match.report import build_result
-from solver.match.side import _lagrange, _with_km_bound
+from solver.match.side import _km_by_fixing, _lagrange, _with_km_bound
 from solver.match.units import build_units, place_units, repair
 from solver.progress import no_progress
 from solver.status import Status
@@ -151,6 +151,13 @@ def test_aggregated_km_against_brute_force(seed: int) -> None:
     if prices is None:
         return
     found = agg.place.objective(ix)
+    fixed_place, fixed_km = _km_by_fixing(ix, ua, base, load, agg, prices.astype(np.int64),
+                                          agg.place, clock, 1)
+    assert fixed_km is not None and fixed_km <= best[2]
+    kept = fixed_place.objective(ix)
+    assert (kept.placed, kept.rank_cost) == (found.placed, found.rank_cost)
+    if fixed_km == kept.total_km:  # what the pipeline then calls proven
+        assert kept.total_km == best[2]
     place, km_bound = aggregated_km(ix, ua, base, agg, prices.astype(np.int64), agg.place, clock,
                                     10.0, 1, 0)
     assert km_bound is None or km_bound <= best[2]
