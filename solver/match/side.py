@@ -30,14 +30,16 @@ EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter 
 # rank step is worth at most a few hundred km (max travel) and usually far less.
 KM_LAMBDA_MAX = 256
 AGGREGATE_SHARE = 0.9  # of the time left after the fixing rounds (the rest: the km polish)
-IMPROVE_SHARE = 0.3  # of the time left once placed and rank are proven: a better km
+IMPROVE_SHARE = 0.25  # of the time left once placed and rank are proven: a better km
 AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
-KM_FIXING_SHARE = 0.5  # of the time left, for each of its two CP-SAT runs
+# km fixing: of the time left, its bound model (1k: ~1 s) and its CP-SAT on the kept arcs
+# (1k: ~12 s to a proof at load 4)
+KM_BOUND_SHARE, KM_FIXING_SHARE = 0.3, 0.95
 KM_FIXED_ARCS = 60_000  # above this the arcs left by km fixing are not worth a CP-SAT run
 KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 # CP-SAT's share of the time in a fixing round; less when the aggregated bound and the km level
-# follow (measured at 1k under load: its km level on the fixing subset spent 17 s for a km
-# 1.5 % above what the km level's LP-guided arcs find in 5 s of CPU).
+# follow, and then without its own km level (measured at 1k under load: that spent 17 s on the
+# fixing subset for a km 1.5 % above what the km level below finds in 5 s of CPU).
 FIXING_SHARE, FIXING_SHARE_BEFORE_AGGREGATE = 0.6, 0.15
 
 
@@ -154,7 +156,7 @@ def _km_by_fixing(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     few thousand of ~228k): a proof over those is a proof over all."""
     seed = ix.inst.settings.seed or 0
     fixing = aggregated_km_fixing(ix, ua, base, agg, prices, place, clock,
-                                  clock.remaining() * KM_FIXING_SHARE, workers, seed)
+                                  clock.remaining() * KM_BOUND_SHARE, workers, seed)
     if fixing is None:
         return place, None
     lb, keep = fixing
@@ -282,7 +284,8 @@ def _fixing_rounds(ix: Index, ua: UnitArcs, chosen: np.ndarray, rel: Relaxation,
         info.update(gap=gap, unit_arcs=int(sub.sum()), fixing="reduced cost", rounds=_round + 1)
         clock.report("fixing", objective=place.objective(ix), bound=rel_bound, unit_arcs=int(sub.sum()))
         place, proven, cp_bound = solve_levels(ix, ua.subset(sub), base, fixed_load, chosen[sub],
-                                               clock, workers, share=share)
+                                               clock, workers, share=share,
+                                               skip_km=aggregate_follows)
         chosen = _same_choice(ua, place)
         found = _folded(ix, w, ua, chosen) - rel.value
         if not complete and (found >= w.place or clock.remaining() < 1.0):
