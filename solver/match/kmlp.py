@@ -20,6 +20,11 @@ restricted LP gets dual 0 on its own x_j <= open_h row):
 and for every feasible x, km(x) >= LB + sum over used arcs with d_j > 0 of d_j. So a solution
 with km <= U - 1 uses no arc with d_j > U - 1 - LB: CP-SAT on the rest (with P and R pinned)
 proves the km level over every arc.
+
+The pipeline (:mod:`solver.match.side`) first uses :func:`improve_km` and
+:func:`pinned_km_cpsat` with the Lagrangian flow's reduced costs and the aggregated km bound
+(:func:`solver.match.aggregate.aggregated_km_fixing`), which is far tighter here; this LP runs
+after them when they leave the level unproven.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ ADD_PER_UNIT = 4  # pricing round: the most negative arcs of each unit
 MAX_ROUNDS = 3  # measured at 1k: the bound stalls near the Lagrangian one; the arcs suffice
 IMPROVE_PER_UNIT = 5
 LP_SHARE = 0.3  # of the km level's time: the LP rounds
-IMPROVE_SHARE = 0.6  # of what is left after them: the improvement run
+LP_IMPROVE_SHARE = 0.6  # of what is left after them: the improvement run
 MAX_FIXED_ARCS = 40_000  # above this the kept arcs are not worth a CP-SAT run
 
 
@@ -204,9 +209,9 @@ def _start_columns(ua: UnitArcs, chosen: np.ndarray) -> np.ndarray:
     return np.flatnonzero(cols | chosen)
 
 
-def _pinned_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.ndarray,
-                  chosen: np.ndarray, placed: int, rank: int, seconds: float,
-                  workers: int | None, seed: int) -> tuple[np.ndarray, int | None]:
+def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.ndarray,
+                    chosen: np.ndarray, placed: int, rank: int, seconds: float,
+                    workers: int | None, seed: int) -> tuple[np.ndarray, int | None]:
     """CP-SAT on the unit arcs ``keep`` (which hold ``chosen``) with placed and rank cost
     pinned, minimising km: (the better of its solution and ``chosen``, its proven bound over
     ``keep`` or None)."""
@@ -251,7 +256,7 @@ def improve_km(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarr
     cost ``unit_rc`` of each unit (and the incumbent ``chosen``): a heuristic, its bound holds
     over those arcs only."""
     keep = _cheapest(unit_rc, ua, IMPROVE_PER_UNIT) | chosen
-    return _pinned_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank, seconds, workers, seed)
+    return pinned_km_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank, seconds, workers, seed)
 
 
 def km_level(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray, placed: int,
@@ -288,8 +293,8 @@ def km_level(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray
     # Improvement: the few arcs of least reduced cost per unit (measured at 1k: 5 per unit,
     # 4.7k arcs, solved to optimality in 3.6 s of CPU, 3 % below the fixing rounds' km).
     keep = _cheapest(d, ua, IMPROVE_PER_UNIT) | chosen
-    chosen, _ = _pinned_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank,
-                              (deadline - clock.elapsed()) * IMPROVE_SHARE, workers, seed)
+    chosen, _ = pinned_km_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank,
+                                (deadline - clock.elapsed()) * LP_IMPROVE_SHARE, workers, seed)
     found = int(ua.km[chosen].sum())
     clock.report("km improve", kept=int(keep.sum()), found=found, lp_bound=lb)
     if lb >= found:
@@ -300,8 +305,8 @@ def km_level(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray
     clock.report("km fixing", kept=n_keep, lp_bound=lb, found=found)
     if n_keep > MAX_FIXED_ARCS or deadline - clock.elapsed() < 0.2:
         return KmLevel(bound=lb, chosen=chosen, proven=False, kept=0, rounds=rounds)
-    out, cp_bound = _pinned_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank,
-                                  deadline - clock.elapsed(), workers, seed)
+    out, cp_bound = pinned_km_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank,
+                                    deadline - clock.elapsed(), workers, seed)
     value = int(ua.km[out].sum())
     # Every solution better than ``found`` lies in the kept arcs, so min(found, cp_bound)
     # bounds them all.

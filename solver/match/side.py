@@ -16,7 +16,7 @@ from solver.match.cpsat import solve_levels
 from solver.match.duals import Weights, potentials, reduced
 from solver.match.flow import lex_flow
 from solver.match.index import Index
-from solver.match.kmlp import _pinned_cpsat, improve_km, km_level
+from solver.match.kmlp import improve_km, km_level, pinned_km_cpsat
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
@@ -163,10 +163,10 @@ def _km_by_fixing(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     fixed, found = base.objective(ix), place.objective(ix)
     if lb >= found.total_km or int(keep.sum()) > KM_FIXED_ARCS or clock.remaining() < 0.5:
         return place, min(lb, found.total_km)
-    chosen, cp_bound = _pinned_cpsat(ix, ua, keep, fixed_load, ua.used_by(place),
-                                     found.placed - fixed.placed,
-                                     found.rank_cost - fixed.rank_cost,
-                                     clock.remaining() * KM_FIXING_SHARE, workers, seed)
+    chosen, cp_bound = pinned_km_cpsat(ix, ua, keep, fixed_load, ua.used_by(place),
+                                       found.placed - fixed.placed,
+                                       found.rank_cost - fixed.rank_cost,
+                                       clock.remaining() * KM_FIXING_SHARE, workers, seed)
     better = place_units(ua, base, chosen)
     if better.objective(ix).total_km < found.total_km:
         place = better
