@@ -270,6 +270,7 @@ def _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline):
     return (None if failed else choice), failed, False
 
 
+_MAX_NOGOODS = 20  # as in joint_pooled: beyond this many, no-goods come one set at a time
 _MAX_PATTERNS = 64  # open/closed patterns of the flagged venues solved one by one, at most
 
 
@@ -396,6 +397,8 @@ def solve_pooled(
                         flagged = flagged | {v}  # min_fill at v, modelled from now on
                     else:
                         nogoods.append((on_v, off_v))
+                if len(nogoods) > _MAX_NOGOODS:
+                    break  # the Hall rows say little about seating here: session-level rounds
                 continue  # same pairs, without the sets that cannot be seated
             if value < upper:
                 best, upper, incumbent = choice, value, on
