@@ -97,6 +97,22 @@ def seed(config: dict[str, Any]) -> tuple[int, list[int]]:
     return round_id, host_ids
 
 
+def create_database(pg_admin_url: str, prefix: str) -> tuple[str, str]:
+    """A new, empty database next to ``pg_admin_url``'s: its name and URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def clean_up(pg_admin_url: str, name: str, redis_url: str, instance: Path) -> None:
+    """Drop the database, empty the claimed Redis database, remove the instance folder."""
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    redis.Redis.from_url(redis_url).flushdb()
+    shutil.rmtree(instance, ignore_errors=True)
+
+
 def start_gunicorn(args: argparse.Namespace, env: dict[str, str], log: Path) -> subprocess.Popen:
     """The Procfile's web command, with the worker settings of this run."""
     command = [str(Path(sys.executable).with_name("gunicorn")),
@@ -254,10 +270,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379")
     args = parser.parse_args()
 
-    name = f"load_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    db_url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    name, db_url = create_database(args.pg_admin_url, "load_bench")
     redis_url = claim_redis(args.redis)
     instance = Path(tempfile.mkdtemp(prefix="load-bench-"))
     server = None
@@ -297,10 +310,7 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        redis.Redis.from_url(redis_url).flushdb()
-        shutil.rmtree(instance, ignore_errors=True)
+        clean_up(args.pg_admin_url, name, redis_url, instance)
 
 
 if __name__ == "__main__":

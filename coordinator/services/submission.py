@@ -16,16 +16,19 @@ IntegrityError from the insert (the caller rolls back).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     ARRAY,
     Connection,
+    Dialect,
     Insert,
     Integer,
-    Row,
     Table,
     and_,
+    any_,
     bindparam,
     func,
     insert,
@@ -68,10 +71,13 @@ _OFFERED = and_(_HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
 _ROUND_AND_HOSTS = select(
     _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km, _HOSTS.c.id,
 ).select_from(_ROUNDS.outerjoin(_HOSTS, _OFFERED)).where(_ROUNDS.c.id == bindparam("round_id"))
-# PostgreSQL: one row, with the offered hosts as an array and the new application's id.
+# PostgreSQL: one row, with the offered hosts as an array and the new application's id (the
+# ranked hosts as one array parameter, so the SQL is the same for any number of them).
 _ROUND_HOSTS_AND_ID = select(
     _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km,
-    select(func.array_agg(_HOSTS.c.id)).where(_OFFERED).scalar_subquery(),
+    select(func.array_agg(_HOSTS.c.id)).where(
+        _HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
+        _HOSTS.c.id == any_(bindparam("host_ids", type_=ARRAY(Integer)))).scalar_subquery(),
     func.nextval(func.pg_get_serial_sequence("applications", "id")),
 ).where(_ROUNDS.c.id == bindparam("round_id"))
 _INSERT_APPLICATION = insert(_APPLICATIONS).returning(_APPLICATIONS.c.id)
@@ -93,15 +99,17 @@ def not_open(status: str) -> Conflict:
     return Conflict(f"the round is not open for submissions (it is '{status}')", state=status)
 
 
-def _checked(rows: list[Row[Any]], data: dict[str, Any], offered: set[int]) -> Row[Any]:
-    """The round's row once the round is open and every ranked host and week is offered."""
+def _checked(rows: Sequence[Sequence[Any]], data: dict[str, Any],
+             offered: set[int]) -> Sequence[Any]:
+    """The round's row (status, weeks, default_max_km, ...) once the round is open and every
+    ranked host and week is offered."""
     if not rows:
         raise NotFound("round")
     round_ = rows[0]
-    if round_.status != RoundStatus.OPEN:
-        raise not_open(round_.status)
+    if round_[0] != RoundStatus.OPEN:
+        raise not_open(round_[0])
     errors: dict[str, list[str]] = {}
-    check_weeks(round_.weeks, data.get("weeks") or [], errors)
+    check_weeks(round_[1], data.get("weeks") or [], errors)
     for index, host_id in enumerate(data.get("host_choices") or []):
         if host_id not in offered:
             errors.setdefault(f"host_choices.{index}", []).append(
@@ -177,14 +185,66 @@ def _insert_all_four() -> Insert:
 _INSERT_ALL_FOUR = _insert_all_four()
 
 
+class _DriverStatement:
+    """A statement compiled once to the driver's SQL and run on the driver's cursor.
+
+    SQLAlchemy's execution path (cache lookup, parameter construction, result set-up) cost
+    more CPU than psycopg itself for these two statements. The cursor belongs to the
+    connection's transaction, so the request's commit or rollback covers it; a driver error
+    goes through SQLAlchemy's own handling (IntegrityError, and a lost connection
+    invalidating the pool, as any statement would). The column types' bind processors (JSON,
+    UTC datetimes) still run, from a table built here once. Rows come as the driver's
+    tuples of its own types (str, list, int).
+    """
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        self.constants: dict[str, Any] = {
+            name: bind.effective_value for name, bind in compiled.binds.items()
+            if bind.value is not None}
+        self.processors: list[tuple[str, Callable[[Any], Any]]] = []
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.processors.append((name, processor))
+
+    def execute(self, connection: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows (none for a statement that returns none)."""
+        values = {**self.constants, **params}
+        for name, processor in self.processors:
+            values[name] = processor(values[name])
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(self.sql, values)
+            return cursor.fetchall() if cursor.description else []
+        except psycopg.Error as exc:
+            # Raises the wrapped error (and invalidates the pool on a lost connection).
+            connection._handle_dbapi_exception(exc, self.sql, values, cursor, None)
+            raise
+        finally:
+            cursor.close()
+
+
+_DRIVER_STATEMENTS: dict[tuple[type[Dialect], str], _DriverStatement] = {}
+
+
+def _driver_statement(connection: Connection, name: str, statement: Any) -> _DriverStatement:
+    key = (type(connection.dialect), name)
+    compiled = _DRIVER_STATEMENTS.get(key)
+    if compiled is None:
+        compiled = _DRIVER_STATEMENTS[key] = _DriverStatement(statement, connection.dialect)
+    return compiled
+
+
 def _insert_postgresql(connection: Connection, round_id: int,
                        data: dict[str, Any]) -> dict[str, Any]:
     host_ids: list[int] = data.get("host_choices") or []
-    rows = connection.execute(_ROUND_HOSTS_AND_ID,
-                              {"round_id": round_id, "host_ids": host_ids}).all()
+    rows = _driver_statement(connection, "round_hosts_and_id", _ROUND_HOSTS_AND_ID).execute(
+        connection, {"round_id": round_id, "host_ids": host_ids})
     round_ = _checked(rows, data, set(rows[0][3] or ()) if rows else set())
     application_id: int = round_[4]
-    row = _application_row(data, round_id, round_.default_max_km, utcnow())
+    row = _application_row(data, round_id, round_[2], utcnow())
     event = {"kind": "application.submitted", "subject_type": "application",
              "subject_id": application_id, "round_id": round_id, "payload": {},
              "created_at": row["created_at"], "dispatched_at": None, "attempts": 0}
@@ -192,7 +252,7 @@ def _insert_postgresql(connection: Connection, round_id: int,
     params = {"a_id": application_id, **{f"a_{k}": v for k, v in row.items()},
               **{f"e_{k}": v for k, v in event.items()},
               **{f"m_{k}": v for k, v in message.items()}, "c_host_ids": host_ids}
-    connection.execute(_INSERT_ALL_FOUR, params)
+    _driver_statement(connection, "insert_all_four", _INSERT_ALL_FOUR).execute(connection, params)
     return {**row, "id": application_id}
 
 
@@ -202,7 +262,7 @@ def _insert_any_database(connection: Connection, round_id: int,
     rows = connection.execute(_ROUND_AND_HOSTS,
                               {"round_id": round_id, "host_ids": host_ids}).all()
     round_ = _checked(rows, data, {row[3] for row in rows if row[3] is not None})
-    row = _application_row(data, round_id, round_.default_max_km, utcnow())
+    row = _application_row(data, round_id, round_[2], utcnow())
     application_id = connection.execute(_INSERT_APPLICATION, row).scalar_one()
     if host_ids:
         connection.execute(_INSERT_CHOICE, [
