@@ -96,6 +96,8 @@ def config_from_env(instance_path: Path) -> dict[str, Any]:
         "EMAIL_LEASE_SECONDS": _int("EMAIL_LEASE_SECONDS", 300, 1),
         "EMAIL_MAX_ATTEMPTS": _int("EMAIL_MAX_ATTEMPTS", 8, 1),
         "EMAIL_RETRY_BASE_SECONDS": _int("EMAIL_RETRY_BASE_SECONDS", 30, 0),
+        # Longest wait before a retry, also for a provider's Retry-After.
+        "EMAIL_RETRY_MAX_SECONDS": _int("EMAIL_RETRY_MAX_SECONDS", 3600, 1),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "EDIT_LINK_MAX_AGE_DAYS": _int("EDIT_LINK_MAX_AGE_DAYS", 180, 1),
         # Personal data of a round is erased this many days after the round ended.
