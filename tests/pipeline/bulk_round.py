@@ -23,8 +23,9 @@ def bulk_matching_round(session: Session, *, applications: int, hosts: int,
                         time_limit_s: float, seed: int = 7) -> int:
     """A round in ``matching`` whose solve (event ``round.matching``) is waiting; its id.
 
-    Everyone is open to any host: the encoder spells "only my ranked hosts" as one forbidden
-    pair per unranked host, which for thousands of applicants takes a minute to build.
+    Everyone is open to any host, so the solve gets every host within reach as an arc (the
+    large-instance path); with a mix, the encoder writes a forbidden pair per unranked host
+    within reach of each applicant who is not open to other hosts.
     """
     rng = random.Random(seed)
     round_ = Round(name="Bulk round", status=RoundStatus.OPEN, weeks=WEEKS)
