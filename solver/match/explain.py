@@ -29,6 +29,18 @@ def _wider_reach(km: np.ndarray, ok: np.ndarray, max_km: float, what: str) -> st
     return f"a max travel of {need} km would open {_hosts(opened)}{what}"
 
 
+def _host_tests(ix: Index, v: int, hosts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per host of ``hosts`` for visitor ``v``: km, and whether it is within reach, shares a
+    week, is another organisation, and is not a forbidden pair."""
+    vs = np.full(len(hosts), v, dtype=np.int64)
+    km = pair_km(ix, vs, hosts)
+    reach = km <= ix.inst.visitors[v].max_km
+    week = common_week(ix, vs, hosts) != -1
+    other = ix.v_org[v] != ix.h_org[hosts]
+    allowed = ~in_sorted(ix.codes(vs, hosts), ix.forbidden_code)
+    return km, reach, week, other, allowed
+
+
 def ranked_only_reasons(ix: Index, v: int) -> list[str] | None:
     """Every usable host is forbidden for a visitor who ranked some hosts: typically an
     applicant not open to other hosts, whose unranked hosts the coordinator passes as forbidden
@@ -38,12 +50,7 @@ def ranked_only_reasons(ix: Index, v: int) -> list[str] | None:
     if not visitor.ranking or not ix.inst.settings.allow_unranked:
         return None
     hosts = np.array([ix.hid[h] for h in visitor.ranking], dtype=np.int64)
-    vs = np.full(len(hosts), v, dtype=np.int64)
-    km = pair_km(ix, vs, hosts)
-    reach = km <= visitor.max_km
-    week = common_week(ix, vs, hosts) != -1
-    other = ix.v_org[v] != ix.h_org[hosts]
-    allowed = ~in_sorted(ix.codes(vs, hosts), ix.forbidden_code)
+    km, reach, week, other, allowed = _host_tests(ix, v, hosts)
     mk = f"{visitor.max_km:g}"
     why = [(int((~reach).sum()), f"beyond {mk} km"), (int((reach & ~week).sum()), "no shared week"),
            (int((reach & week & ~other).sum()), "own organisation"),
@@ -71,12 +78,7 @@ def _individual(ix: Index, v: int) -> tuple[list[str], np.ndarray]:
         scope = " ranked"
         if len(hosts) == 0:
             return ["ranked no host, and allow_unranked is false"], hosts
-    vs = np.full(len(hosts), v, dtype=np.int64)
-    km = pair_km(ix, vs, hosts)
-    reach = km <= visitor.max_km
-    week = common_week(ix, vs, hosts) != -1
-    other = ix.v_org[v] != ix.h_org[hosts]
-    allowed = ~in_sorted(ix.codes(vs, hosts), ix.forbidden_code)
+    km, reach, week, other, allowed = _host_tests(ix, v, hosts)
     usable = reach & week & other & allowed
     if usable.any():
         return [], hosts[usable]
