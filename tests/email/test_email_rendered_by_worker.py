@@ -31,14 +31,19 @@ def _confirmation_id(app: Flask) -> int:
             Message.template == "application_received"))
 
 
+def _submit(client: FlaskClient, open_round: dict[str, Any],
+            host_in_round: dict[str, Any]) -> int:
+    response = client.post(f"/api/public/rounds/{open_round['id']}/applications",
+                           json=application_payload([host_in_round["id"]]))
+    assert response.status_code == 201, response.json
+    return int(response.json["id"])
+
+
 def test_the_worker_renders_and_signs_the_confirmation_before_sending(
         job_app: Flask, client: FlaskClient, redis_conn: Redis,
         sendgrid_server: RecordingSendGrid, open_round: dict[str, Any],
         host_in_round: dict[str, Any]) -> None:
-    response = client.post(f"/api/public/rounds/{open_round['id']}/applications",
-                           json=application_payload([host_in_round["id"]]))
-    assert response.status_code == 201, response.json
-    application_id = response.json["id"]
+    application_id = _submit(client, open_round, host_in_round)
     message_id = _confirmation_id(job_app)
     queued = row(job_app, message_id)
     # No name, no link in the queued row: only ids, rendered later.
@@ -65,13 +70,11 @@ def test_a_message_about_an_application_that_is_gone_fails_without_a_send(
         job_app: Flask, client: FlaskClient, redis_conn: Redis,
         sendgrid_server: RecordingSendGrid, open_round: dict[str, Any],
         host_in_round: dict[str, Any]) -> None:
-    response = client.post(f"/api/public/rounds/{open_round['id']}/applications",
-                           json=application_payload([host_in_round["id"]]))
-    assert response.status_code == 201, response.json
+    application_id = _submit(client, open_round, host_in_round)
     message_id = _confirmation_id(job_app)
     with job_app.app_context():
         message = db.session().get(Message, message_id)
-        message.context = {"application_id": response.json["id"] + 1000, "reason": "submitted"}
+        message.context = {"application_id": application_id + 1000, "reason": "submitted"}
         db.session().commit()
 
     enqueue(redis_conn, message_id)
