@@ -41,6 +41,22 @@ def _aggregate(doc: dict, with_km: bool = False):
     return ix, agg, km
 
 
+def _proven_aggregate(seed: int, offset: int):
+    """A small instance with unranked hosts allowed, canonical objective, whose aggregated
+    bound proved placed and rank cost with a placement: (doc, ix, agg); None otherwise."""
+    doc = random_instance(seed + offset, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2)
+    doc["settings"]["allow_unranked"] = True
+    doc["settings"].pop("objective", None)
+    doc["settings"].pop("keep_previous", None)
+    try:
+        ix, agg = _aggregate(doc)
+    except InvalidInput:
+        return None
+    if agg is None or not agg.proven or agg.place is None:
+        return None
+    return doc, ix, agg
+
+
 @pytest.mark.parametrize("seed", range(80))
 def test_aggregated_bound_against_brute_force(seed: int) -> None:
     doc = random_instance(seed, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2)
@@ -96,16 +112,10 @@ def test_km_level_against_brute_force(seed: int) -> None:
     """With placed and rank cost proven, the km level's bound never exceeds the least km of an
     optimal solution, its solution keeps placed and rank cost and passes check, and what it
     calls proven is the optimum."""
-    doc = random_instance(seed + 1000, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2)
-    doc["settings"]["allow_unranked"] = True
-    doc["settings"].pop("objective", None)
-    doc["settings"].pop("keep_previous", None)
-    try:
-        ix, agg = _aggregate(doc)
-    except InvalidInput:
+    proven = _proven_aggregate(seed, 1000)
+    if proven is None:
         return
-    if agg is None or not agg.proven or agg.place is None:
-        return
+    doc, ix, agg = proven
     base, load = fixed_placement(ix)
     ua = build_units(ix, arcs_mod.all_arcs(ix), base)
     fixed, found = base.objective(ix), agg.place.objective(ix)
@@ -131,16 +141,10 @@ def test_aggregated_km_against_brute_force(seed: int) -> None:
     """The aggregated km level (Lagrangian seat prices, then Benders and Hall cuts) never
     bounds km above the optimum, and the placement it returns keeps placed and rank cost and
     passes check."""
-    doc = random_instance(seed + 2000, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2)
-    doc["settings"]["allow_unranked"] = True
-    doc["settings"].pop("objective", None)
-    doc["settings"].pop("keep_previous", None)
-    try:
-        ix, agg = _aggregate(doc)
-    except InvalidInput:
+    proven = _proven_aggregate(seed, 2000)
+    if proven is None:
         return
-    if agg is None or not agg.proven or agg.place is None:
-        return
+    doc, ix, agg = proven
     base, load = fixed_placement(ix)
     ua = build_units(ix, arcs_mod.all_arcs(ix), base)
     rel = relax(ix, arcs_mod.all_arcs(ix), base, load, weights(ix), priced=False)
