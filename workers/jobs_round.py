@@ -93,12 +93,12 @@ def solve_round(event_id: int) -> dict[str, Any]:
         session.rollback()
         matching.fail_run(session, run, f"{type(exc).__name__}")
         raise
-    session.refresh(run)
-    if run.status == "cancelled":
-        matching.settle_after_cancel(session, run)
+    if not matching.finish_run(session, run, result):
+        # Cancelled after the solver's last look (or settled by a twin job): drop the result.
+        if run.status == "cancelled":
+            matching.settle_after_cancel(session, run)
         session.commit()
-        return {"run_id": run.id, "status": "cancelled"}
-    matching.finish_run(session, run, result)
+        return {"run_id": run.id, "status": run.status, "dropped_result": True}
     session.refresh(round_)
     if round_.status == RoundStatus.MATCHING:
         transition_round(session, round_, RoundStatus.REVIEW, None)

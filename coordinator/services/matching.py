@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coordinator.models import Event, Round, RoundStatus, SolverRun
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # A run can be asked for from these states; the first two move the round to matching.
 RUN_FROM = (RoundStatus.CLOSED, RoundStatus.REVIEW, RoundStatus.MATCHING)
+# A run in these states may still change; every other state is final.
+LIVE_RUNS = ("queued", "running")
 
 
 def run_for_event(session: Session, round_id: int, event_id: int,
@@ -77,11 +79,18 @@ def cancel_run(session: Session, run: SolverRun, actor_id: int | None) -> str:
     """Mark a queued or running run cancelled (Conflict if it has finished); returns the
     status it had. A running job sees the mark within half a second and stops its solver;
     a queued run is settled here (no job may ever run it) and, after commit,
-    ``drop_queued_job`` takes its job off the queue."""
-    if run.status not in ("queued", "running"):
-        raise Conflict(f"run {run.id} is already '{run.status}'", state=run.status)
-    before = run.status
-    run.status = "cancelled"
+    ``drop_queued_job`` takes its job off the queue.
+
+    The mark is a compare-and-set on the status just read, so a result the worker commits
+    meanwhile is never turned into a cancel (the run stays finished: Conflict), and a queued
+    run a worker starts meanwhile is cancelled as running."""
+    while True:
+        session.refresh(run)
+        before = run.status
+        if before not in LIVE_RUNS:
+            raise Conflict(f"run {run.id} is already '{before}'", state=before)
+        if _update_run(session, run, (before,), status="cancelled"):
+            break
     if before == "queued":
         settle_after_cancel(session, run)
     record_audit(session, actor_id, "run.cancel", "solver_run", run.id,
@@ -121,16 +130,13 @@ def run_for_event_id(session: Session, round_id: int, event_id: int) -> SolverRu
 
 
 def record_progress(session: Session, run: SolverRun, phase: str, elapsed_s: float,
-                    objective: dict[str, Any] | None, bound: dict[str, Any] | None) -> None:
-    session.refresh(run)
-    if run.status == "cancelled":
-        return  # a coordinator cancelled it meanwhile; the job drops the result
-    run.status = "running"
-    run.phase = phase
-    run.elapsed_s = elapsed_s
-    run.best_objective = objective
-    run.bound = bound
+                    objective: dict[str, Any] | None, bound: dict[str, Any] | None) -> bool:
+    """Write a running solve's progress and commit; False (nothing written) if the run is no
+    longer queued or running: a coordinator cancelled it, and the job drops the result."""
+    written = _update_run(session, run, LIVE_RUNS, status="running", phase=phase,
+                          elapsed_s=elapsed_s, best_objective=objective, bound=bound)
     session.commit()
+    return written
 
 
 def decode_result(result: dict[str, Any]) -> dict[str, Any]:
@@ -142,21 +148,36 @@ def decode_result(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "assignments": assignments, "unassigned": unassigned}
 
 
-def finish_run(session: Session, run: SolverRun, result: dict[str, Any]) -> None:
-    run.result = decode_result(result)
-    run.status = "done" if result.get("status") in ("OPTIMAL", "FEASIBLE") else "empty"
-    run.phase = "finished"
-    run.best_objective = result.get("objective")
-    run.bound = result.get("bound")
-    run.elapsed_s = (result.get("stats") or {}).get("seconds")
-    run.finished_at = utcnow()
+def finish_run(session: Session, run: SolverRun, result: dict[str, Any]) -> bool:
+    """Store the solver's result on a queued or running run (not committed); False, and
+    nothing stored, if the run was cancelled (or otherwise settled) meanwhile: a late result
+    never turns a cancelled run into a finished one. The row stays locked until commit, so a
+    cancel arriving now waits and then finds the run finished."""
+    return _update_run(
+        session, run, LIVE_RUNS, result=decode_result(result),
+        status="done" if result.get("status") in ("OPTIMAL", "FEASIBLE") else "empty",
+        phase="finished", best_objective=result.get("objective"), bound=result.get("bound"),
+        elapsed_s=(result.get("stats") or {}).get("seconds"), finished_at=utcnow())
 
 
 def fail_run(session: Session, run: SolverRun, message: str) -> None:
-    run.status = "failed"
-    run.phase = message[:40]
-    run.finished_at = utcnow()
+    """Mark a queued or running run failed and commit (a cancelled run stays cancelled)."""
+    _update_run(session, run, LIVE_RUNS, status="failed", phase=message[:40],
+                finished_at=utcnow())
     session.commit()
+
+
+def _update_run(session: Session, run: SolverRun, if_status: tuple[str, ...],
+                **values: Any) -> bool:
+    """Set `values` on the run's row only while its status is one of `if_status`; True if it
+    was. One conditional UPDATE, not read-then-write: PostgreSQL checks the WHERE against the
+    committed row (after waiting for a concurrent writer's lock), so a status another session
+    committed between our read and our write is never overwritten. `run` is reloaded."""
+    changed = session.execute(
+        update(SolverRun).where(SolverRun.id == run.id, SolverRun.status.in_(if_status))
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    session.refresh(run)
+    return changed == 1
 
 
 def runs_for_round(session: Session, round_id: int) -> list[SolverRun]:
