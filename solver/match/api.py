@@ -16,6 +16,7 @@ from solver.match.index import Index, build_index
 from solver.match.model import MatchInstance, MatchResult, Objective
 from solver.match.placement import Placement
 from solver.match.polish import polish
+from solver.match.priced_side import solve_priced_side
 from solver.match.relax import initial_candidates, relax
 from solver.match.report import build_result
 from solver.match.side import solve_side
@@ -91,11 +92,16 @@ def solve_match(inst: MatchInstance, *, time_limit_s: float | None = None,
     else:
         clock.report("flow relaxation", bound=rel_obj)
         method = "min-cost flow relaxation + CP-SAT"
-        place, status, bound, info = solve_side(ix, arcs, rel, base, load, w, clock,
-                                                workers or s.workers, complete=not priced)
+        if priced and rel is not None and rel.duals is not None:
+            # Never re-price every pair below the incumbent's gap (10k: nearly all 20M).
+            place, status, bound, info = solve_priced_side(ix, rel, base, load, w, clock,
+                                                           workers or s.workers)
+        else:
+            place, status, bound, info = solve_side(ix, arcs, rel, base, load, w, clock,
+                                                    workers or s.workers, complete=not priced)
+            if status != Status.OPTIMAL and rel is not None:
+                place = polish(ix, rel.arcs, place, w)
         stats.update(info)
-        if status != Status.OPTIMAL and rel is not None:
-            place = polish(ix, rel.arcs, place, w)
     place.fix_team_weeks(ix)
     stats["method"] = method
     result = build_result(ix, place, status, bound, stats, clock.elapsed())
