@@ -65,7 +65,10 @@ def show(token: str) -> ResponseReturnValue:
 @bp.post("/<token>")
 def answer(token: str) -> ResponseReturnValue:
     consent = _consent(token)
-    choice = request.form.get("answer")
+    # Exactly one answer, from the button that sent its form: none, an unknown one or both
+    # (a hand-made request) show the page again, asking to choose.
+    answers = request.form.getlist("answer")
+    choice = answers[0] if len(answers) == 1 else None
     if choice not in ("accept", "decline"):
         return _page(token, consent, "invalid", 400)
     reason = None
