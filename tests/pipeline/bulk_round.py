@@ -25,7 +25,9 @@ def bulk_matching_round(session: Session, *, applications: int, hosts: int,
 
     Everyone is open to any host, so the solve gets every host within reach as an arc (the
     large-instance path); with a mix, the encoder writes a forbidden pair per unranked host
-    within reach of each applicant who is not open to other hosts.
+    within reach of each applicant who is not open to other hosts. Either way encoding
+    1,500 x 600 takes 0.23-1.6 s of CPU (docs/performance.md, "Encoding a round"), so the
+    time a test watches is the solver's.
     """
     rng = random.Random(seed)
     round_ = Round(name="Bulk round", status=RoundStatus.OPEN, weeks=WEEKS)
