@@ -19,9 +19,10 @@ import numpy as np
 from solver.workshops.eligibility import Arcs
 from solver.workshops.greedy import _cancel_underfilled
 from solver.workshops.joint import JointSolution
+from solver.workshops.min_fill_patterns import flagged_rows
 from solver.workshops.mip import LinearModel
 from solver.workshops.model import KINDS
-from solver.workshops.pooled import Pools, _flagged_rows, _hall_rows, _seat_all, make_pools
+from solver.workshops.pooled import Pools, _hall_rows, _seat_all, make_pools
 
 
 def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods: dict[str, list],
@@ -49,7 +50,7 @@ def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods:
             lm.add_row([*z[kind][order[a:b]], y[gi]], [*np.ones(b - a), -1.0], 0.0, 0.0)
         hall[kind] = []
         if np.any(half.min_fill > 0) and not relaxed:
-            _flagged_rows(lm, z[kind], pl, every, arcs.sizes, half.capacity, half.min_fill)
+            flagged_rows(lm, z[kind], pl, every, arcs.sizes, half.capacity, half.min_fill)
         else:
             weight = arcs.sizes[pl.pair_g].astype(float)
             for pairs, seats in _hall_rows(pl, every, arcs.sizes, half.capacity):

@@ -9,7 +9,7 @@ a binary z per (group, venue) and, per venue and subset T of its sessions, the H
     sum of size * z over groups whose eligible sessions of the venue all lie in T  <=  seats(T)
 
 (with ``min_fill`` or ``max_open``, an open flag per session, seats(T) counting only open ones,
-and the matching lower rows). These rows are necessary for any session-level schedule, so the
+and the matching lower rows: :mod:`solver.workshops.min_fill_patterns`). These rows are necessary for any session-level schedule, so the
 pooled optimum is a lower bound. Disaggregation then seats each venue's groups in its sessions
 (a small MIP per venue); when every venue succeeds the pooled optimum is attained, hence the
 optimum of the half. A venue that fails gets a no-good row and the pooled model runs again.
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.workshops.mip import LinearModel, MipRun, solve_assignment
+from solver.workshops.min_fill_patterns import MAX_PATTERNS, flagged_rows, solve_by_patterns
+from solver.workshops.mip import LinearModel, solve_assignment
 
 _MAX_POOL = 10  # sessions per pooled venue: 2**10 subset rows at most; larger venues are split
 
@@ -112,37 +113,6 @@ def _hall_rows(pools: Pools, sel: np.ndarray, sizes: np.ndarray, capacity: np.nd
     return rows
 
 
-def _flagged_rows(lm: LinearModel, z: np.ndarray, pools: Pools, sel: np.ndarray, sizes, capacity,
-                  min_fill, venues: frozenset[int] | None = None,
-                  flags_of: dict[int, np.ndarray] | None = None) -> list[int]:
-    """Hall rows with an open flag per session (min_fill or max_open) of the ``venues`` (all if
-    None); returns the flags (and puts each venue's in ``flags_of``)."""
-    weight = sizes[pools.pair_g].astype(float)
-    opens = []
-    for v, sessions in enumerate(pools.members):
-        at_v = pools.pair_v[sel] == v
-        ks, zs = sel[at_v], z[at_v]
-        if not len(ks) or (venues is not None and v not in venues):
-            continue
-        masks = pools.pair_mask[ks]
-        flags = lm.add_binaries(len(sessions))
-        opens.extend(flags.tolist())
-        if flags_of is not None:
-            flags_of[v] = flags
-        for subset in range(1, 1 << len(sessions)):
-            bits = np.array([b for b in range(len(sessions)) if (subset >> b) & 1])
-            inside = sessions[bits]
-            within = (masks & ~subset) == 0
-            # seats of T count only its open sessions; an open T needs min_fill(T) people from
-            # the groups that may go to T
-            lm.add_row([*zs[within], *flags[bits]], [*weight[ks[within]], *(-capacity[inside]).astype(float)], upper=0.0)
-            if np.any(min_fill[inside] > 0):
-                touching = (masks & subset) != 0
-                lm.add_row([*zs[touching], *flags[bits]],
-                           [*weight[ks[touching]], *(-min_fill[inside]).astype(float)], lower=0.0)
-    return opens
-
-
 def _model(pools: Pools, sel: np.ndarray, sizes, capacity, min_fill, n, max_open, nogoods, relaxed=False,
            flagged: frozenset[int] | None = None, flags_of: dict[int, np.ndarray] | None = None):
     """The pooled model over the pairs ``sel``; returns (model, z per selected pair, Hall rows).
@@ -163,7 +133,7 @@ def _model(pools: Pools, sel: np.ndarray, sizes, capacity, min_fill, n, max_open
     elif max_open is not None or flagged is None:
         flagged = frozenset(range(len(pools.members)))
     if flagged:
-        opens = _flagged_rows(lm, z, pools, sel, sizes, capacity, min_fill, flagged, flags_of)
+        opens = flagged_rows(lm, z, pools, sel, sizes, capacity, min_fill, flagged, flags_of)
         if max_open is not None and opens:
             lm.add_row(opens, np.ones(len(opens)), upper=max_open)
     if len(flagged) < len(pools.members):
@@ -271,52 +241,6 @@ def _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline):
 
 
 _MAX_NOGOODS = 20  # as in joint_pooled: beyond this many, no-goods come one set at a time
-_MAX_PATTERNS = 64  # open/closed patterns of the flagged venues solved one by one, at most
-
-
-def _solve_by_patterns(lm: LinearModel, flags: list[np.ndarray], z: np.ndarray, cost: np.ndarray,
-                       deadline: float, cutoff: float = math.inf) -> MipRun:
-    """The model's optimum as the best over every open/closed pattern of the flagged sessions.
-
-    With its flags free, HiGHS needed 5-12 s on one venue's "one session or two" (the LP opens
-    sessions fractionally, so its bound says little). With the flags fixed, each pattern's LP
-    (GLOP, fast) bounds it; patterns are solved as MIPs in order of that bound until the best
-    found is no worse than the next bound. A venue has few sessions: 2**k patterns, exact.
-    Only solutions below ``cutoff`` are sought: INFEASIBLE when there is none.
-    """
-    every = np.concatenate(flags).tolist()
-    relaxation = LinearModel(relaxed=True)
-    relaxation.model.CopyFrom(lm.model)
-    for var in relaxation.model.variable:
-        var.is_integer = False
-
-    def fix(model, pattern: int) -> None:
-        for b, var in enumerate(every):
-            model.variable[var].lower_bound = model.variable[var].upper_bound = float((pattern >> b) & 1)
-
-    bounds = []
-    for pattern in range(1 << len(every)):
-        fix(relaxation.model, pattern)
-        run = relaxation.solve(deadline)
-        if run.status == "OPTIMAL":
-            bounds.append((math.ceil(float(cost @ run.values[z]) - 1e-6), pattern))
-        elif run.status != "INFEASIBLE":
-            return MipRun("UNKNOWN", None, math.nan)
-    best: MipRun | None = None
-    best_value = cutoff
-    for bound, pattern in sorted(bounds):
-        if bound >= best_value:
-            break  # this pattern and every later one cannot beat the best found
-        fix(lm.model, pattern)
-        run = lm.solve(deadline, cutoff=best_value if math.isfinite(best_value) else None)
-        if run.status == "INFEASIBLE" or (run.values is not None and float(cost @ run.values[z]) > best_value):
-            continue  # nothing below the cut-off in this pattern
-        if run.status != "OPTIMAL" or run.values is None:
-            return MipRun("UNKNOWN", None, math.nan)  # a pattern left unsolved: no optimum known
-        value = float(cost @ run.values[z])
-        if value < best_value:
-            best, best_value = run, value
-    return best if best is not None else MipRun("INFEASIBLE", None, math.nan)
 
 
 def solve_pooled(
@@ -361,8 +285,8 @@ def solve_pooled(
         lm, z, _ = _model(pools, sel, sizes, capacity, min_fill, n, max_open, nogoods, flagged=flagged,
                           flags_of=flags_of)
         patterns = math.prod(1 << len(flags) for flags in flags_of.values())
-        if max_open is None and flags_of and patterns <= _MAX_PATTERNS:
-            run = _solve_by_patterns(lm, list(flags_of.values()), z, pools.pair_cost[sel], deadline,
+        if max_open is None and flags_of and patterns <= MAX_PATTERNS:
+            run = solve_by_patterns(lm, list(flags_of.values()), z, pools.pair_cost[sel], deadline,
                                      cutoff if cutoff is not None else math.inf)
             patterned = len(flags_of)
         else:
