@@ -315,16 +315,30 @@ def aggregated_km(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated, pri
 def aggregated_km_fixing(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated,
                          prices: np.ndarray, place: Placement, clock, seconds: float,
                          workers: int | None, seed: int) -> tuple[int, np.ndarray] | None:
-    """A km bound LB with one price vector, and the arcs a better solution may use.
+    """A km bound LB with one price vector, and the arcs a better solution may use: a
+    solution below ``place``'s km uses only unranked arcs with rc <= km(place) - 1 - LB
+    (see :func:`aggregated_km_floor`). Returns (LB, per unit arc: may be used), or None."""
+    floor = aggregated_km_floor(ix, ua, base, agg, prices, place, clock, seconds, workers, seed)
+    if floor is None:
+        return None
+    lb, rc = floor
+    gap = place.objective(ix).total_km - 1 - lb
+    return lb, ~agg.parts.agg | (rc <= gap) | ua.used_by(place)
+
+
+def aggregated_km_floor(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated,
+                        prices: np.ndarray, place: Placement, clock, seconds: float,
+                        workers: int | None, seed: int) -> tuple[int, np.ndarray] | None:
+    """A km bound LB with one price vector, and the reduced cost ``rc`` of every unit arc.
 
     Prices b: ``prices`` per seat (the Lagrangian flow's host potentials) times the unit
     size; a[u] = min_h (km[u, h] - b[h]). (Measured at 1k: the duals of the incumbent's own
-    completion price the hosts it leaves empty arbitrarily; the bound fell to 17460.) Every real solution x at the
-    proven placed and rank cost maps into the aggregated model, so
+    completion price the hosts it leaves empty arbitrarily; the bound fell to 17460.) Every
+    real solution x at the proven placed and rank cost maps into the aggregated model, so
     km(x) = km_explicit(x) + a.w + b.y + sum over its unranked arcs of rc[u, h]
-    >= LB + sum rc, with rc = km - a[u] - b[h] >= 0. A solution below ``place``'s km uses
-    only unranked arcs with rc <= km(place) - 1 - LB. Returns (LB, per unit arc: may be used),
-    or None (no model, no proof of placed and rank, or nothing back in time)."""
+    >= LB + sum rc, with rc = km - a[u] - b[h] >= 0 (0 on explicit arcs). ``place`` (at the
+    proven placed and rank cost) is the hint. None: no model, no proof of placed and rank,
+    or nothing back in time."""
     model, p = agg.model, agg.parts
     if model is None or p is None or not agg.proven:
         return None
@@ -354,10 +368,9 @@ def aggregated_km_fixing(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregat
         return None
     lb = fixed.total_km + math.ceil(solver.best_objective_bound - 1e-6)
     gap = place.objective(ix).total_km - 1 - lb
-    keep = ~p.agg | (rc <= gap) | ua.used_by(place)
     clock.report("aggregated km fixing", status=solver.status_name(status), km_bound=lb,
-                 kept=int(keep.sum()))
-    return lb, keep
+                 kept=int((~p.agg | (rc <= gap) | ua.used_by(place)).sum()))
+    return lb, rc
 
 
 def _benders_cut(model: cp_model.CpModel, ua: UnitArcs, p: _Parts, size: int, z,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.match.aggregate import aggregate_bound, aggregated_km, aggregated_km_fixing
+from solver.match.aggregate import aggregate_bound, aggregated_km, aggregated_km_floor
 from solver.match.arcs import Arcs
 from solver.match.cpsat import solve_levels
 from solver.match.duals import Weights, potentials, reduced
@@ -33,9 +33,9 @@ AGGREGATE_SHARE = 0.9  # of the time left after the fixing rounds (the rest: the
 IMPROVE_SHARE = 0.25  # of the time left once placed and rank are proven: a better km
 AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
 # km fixing: of the time left, its bound model (1k: ~1 s) and its CP-SAT on the kept arcs
-# (1k: ~12 s to a proof at load 4)
+# (1k: ~4-5 s to a proof at load 4-6, without CP-SAT's presolve)
 KM_BOUND_SHARE, KM_FIXING_SHARE = 0.3, 0.95
-KM_FIXED_ARCS = 60_000  # above this the arcs left by km fixing are not worth a CP-SAT run
+KM_FIXED_ARCS = 40_000  # the km fixing keeps at most this many unit arcs (1k: 36k at the gap of 61 km)
 KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 # CP-SAT's share of the time in a fixing round; less when the aggregated bound and the km level
 # follow, and then without its own km level (measured at 1k under load: that spent 17 s on the
@@ -151,18 +151,32 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
 def _km_by_fixing(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray, agg,
                   prices: np.ndarray, place: Placement, clock, workers: int | None
                   ) -> tuple[Placement, int | None]:
-    """The aggregated km bound with the incumbent's completion prices, then CP-SAT on the
-    explicit arcs and the unranked arcs its reduced costs leave (1k: the gap of ~60 km keeps a
-    few thousand of ~228k): a proof over those is a proof over all."""
+    """The aggregated km bound LB with the seat prices, then CP-SAT on the explicit arcs and
+    the unranked arcs of reduced cost rc <= T (:func:`aggregated_km_floor`): every solution
+    using an arc with rc > T has km >= LB + T + 1, so min(CP-SAT's bound over the kept arcs,
+    LB + T + 1) bounds them all. T is the incumbent's gap when that keeps few enough arcs
+    (then the kept arcs hold every better solution), else the largest T that does: the
+    CP-SAT run then also finds the better incumbent (1k: 38838 km with T = 60, the gap of
+    the polished incumbent being ~600)."""
     seed = ix.inst.settings.seed or 0
-    fixing = aggregated_km_fixing(ix, ua, base, agg, prices, place, clock,
-                                  clock.remaining() * KM_BOUND_SHARE, workers, seed)
-    if fixing is None:
+    floor = aggregated_km_floor(ix, ua, base, agg, prices, place, clock,
+                                clock.remaining() * KM_BOUND_SHARE, workers, seed)
+    if floor is None:
         return place, None
-    lb, keep = fixing
+    lb, rc = floor
     fixed, found = base.objective(ix), place.objective(ix)
-    if lb >= found.total_km or int(keep.sum()) > KM_FIXED_ARCS or clock.remaining() < 0.5:
+    if lb >= found.total_km or clock.remaining() < 0.5:
         return place, min(lb, found.total_km)
+    unranked = agg.parts.agg
+    room = KM_FIXED_ARCS - int((~unranked).sum())
+    by_rc = np.sort(rc[unranked])
+    top = found.total_km - 1 - lb
+    if room <= 0:
+        return place, lb
+    if room < len(by_rc) and by_rc[room] <= top:
+        top = int(by_rc[room]) - 1  # ties at by_rc[room] would overflow the room
+    keep = ~unranked | (rc <= top) | ua.used_by(place)
+    clock.report("km fixing", km_bound=lb, rc_max=top, kept=int(keep.sum()))
     chosen, cp_bound = pinned_km_cpsat(ix, ua, keep, fixed_load, ua.used_by(place),
                                        found.placed - fixed.placed,
                                        found.rank_cost - fixed.rank_cost,
@@ -173,8 +187,8 @@ def _km_by_fixing(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     value = place.objective(ix).total_km
     if cp_bound is None:
         return place, lb
-    # Every solution below ``found`` lies in the kept arcs: min(found, their bound) bounds all.
-    return place, min(value, max(lb, min(found.total_km, fixed.total_km + cp_bound)))
+    # A solution inside the kept arcs has km >= cp_bound; outside, >= lb + top + 1.
+    return place, min(value, max(lb, min(fixed.total_km + cp_bound, lb + top + 1)))
 
 
 def _km_level(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
@@ -221,17 +235,21 @@ def _lagrange(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
         return (fixed.total_km + int(a.km[chosen].sum())
                 + lam * (fixed.rank_cost + int(a.cost[chosen].sum()) - bound.rank_cost))
 
+    # Fibonacci search, one new flow per step (1k: 13 flows, 1.1 s; the ternary search before
+    # took two per step): L(lam) - lam * R is concave, so its maximum stays in the interval.
     seen: dict[int, int] = {0: value(0)}
-    lo, hi = 0, KM_LAMBDA_MAX
-    while hi - lo > 2 and clock.remaining() > 1.0:
-        m1, m2 = lo + (hi - lo) // 3, hi - (hi - lo) // 3
+    fib = [1, 2]
+    while fib[-1] < KM_LAMBDA_MAX:
+        fib.append(fib[-1] + fib[-2])
+    lo, k = 0, len(fib) - 1
+    while k >= 2 and clock.remaining() > 1.0:
+        m1, m2 = lo + fib[k - 2], lo + fib[k - 1]
         for m in (m1, m2):
             if m not in seen:
                 seen[m] = value(m)
         if seen[m1] < seen[m2]:
-            lo = m1
-        else:
-            hi = m2
+            lo = m1  # the maximum lies in [m1, lo + fib[k]]: span fib[k - 1]
+        k -= 1
     lam = max(seen, key=lambda k: seen[k])
     km = Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=max(0, seen[lam]))
     # Potentials need placing to pay (else dropping a placement is a negative cycle): fold in
