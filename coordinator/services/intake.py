@@ -133,19 +133,25 @@ def _mail_host_link(session: Session, host: Host, reason: str) -> None:
     )
 
 
-def submit_host_offer(session: Session, round_id: int, data: dict[str, Any]) -> Host:
-    round_ = open_round(session, round_id)
+def _apply_host_offer(round_: Round, host: Host, data: dict[str, Any]) -> None:
+    """Check the offered weeks against the round (InvalidData), then set the given fields; a
+    host that names no weeks offers every week of the round."""
     errors: dict[str, list[str]] = {}
     check_weeks(round_.weeks, data.get("weeks") or [], errors)
     if errors:
         raise InvalidData(errors)
-    host = Host(round_id=round_id, status="active")
     for key in HOST_FIELDS:
         if key in data:
             setattr(host, key, data[key])
     host.contact_email = normalise_email(host.contact_email) or ""
     if not host.weeks:
         host.weeks = list(round_.weeks)
+
+
+def submit_host_offer(session: Session, round_id: int, data: dict[str, Any]) -> Host:
+    round_ = open_round(session, round_id)
+    host = Host(round_id=round_id, status="active")
+    _apply_host_offer(round_, host, data)
     session.add(host)
     session.flush()
     record_event(session, "host.submitted", "host", host.id, round_id)
@@ -157,16 +163,7 @@ def update_host_offer(session: Session, host: Host, data: dict[str, Any]) -> Hos
     round_ = open_round(session, host.round_id)
     if host.status == "withdrawn":
         raise Conflict("this host offer has been withdrawn", state=host.status)
-    errors: dict[str, list[str]] = {}
-    check_weeks(round_.weeks, data.get("weeks") or [], errors)
-    if errors:
-        raise InvalidData(errors)
-    for key in HOST_FIELDS:
-        if key in data:
-            setattr(host, key, data[key])
-    host.contact_email = normalise_email(host.contact_email) or ""
-    if not host.weeks:
-        host.weeks = list(round_.weeks)
+    _apply_host_offer(round_, host, data)
     session.flush()
     record_event(session, "host.updated", "host", host.id, round_.id)
     return host
