@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from solver_cli_support import run, write
 from test_match_support import random_instance
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "solver", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-
-
-def write(tmp_path: Path, name: str, doc) -> str:
-    path = tmp_path / name
-    path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
-    return str(path)
 
 
 def test_match_then_check(tmp_path: Path) -> None:

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from solver_cli_support import run, write
 from test_workshops_input import spec_example
 from test_workshops_support import random_instance
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "solver", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-
-
-def write(tmp_path: Path, name: str, doc) -> str:
-    path = tmp_path / name
-    path.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
-    return str(path)
 
 
 def test_workshops_then_check(tmp_path: Path) -> None:
@@ -86,15 +72,13 @@ def test_propose_then_schedule_then_check(tmp_path: Path) -> None:
         dates={"prep": ["2027-08-26"], "followup": ["2027-10-07"]}, k=1, capacity=30,
     )
     inst = tmp_path / "inst.json"
-    done = subprocess.run([sys.executable, "-m", "solver.workshops.propose", write(tmp_path, "req.json", request),
-                           "-o", str(inst), "--time-limit", "10"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = run(write(tmp_path, "req.json", request), "-o", str(inst), "--time-limit", "10",
+               module="solver.workshops.propose")
     assert done.returncode == 0, done.stderr
     assert len(json.loads(inst.read_text(encoding="utf-8"))["sessions"]) == 2
     out = tmp_path / "out.json"
     assert run("workshops", str(inst), "-o", str(out)).returncode == 0
     assert run("check", str(inst), str(out)).returncode == 0
     request["k"] = 0
-    bad = subprocess.run([sys.executable, "-m", "solver.workshops.propose", write(tmp_path, "bad.json", request)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = run(write(tmp_path, "bad.json", request), module="solver.workshops.propose")
     assert bad.returncode == 2 and "k: must be an integer >= 1" in bad.stderr
