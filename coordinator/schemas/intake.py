@@ -118,30 +118,6 @@ class HostIn(LocatedSchema):
         raise_unless_empty(errors, data, original)
 
 
-class HostOut(Schema):
-    id = fields.Int()
-    round_id = fields.Int()
-    status = fields.Str()
-    organisation = fields.Str()
-    org_level = fields.Str()
-    municipality_code = fields.Str(allow_none=True)
-    lat = fields.Float()
-    lon = fields.Float()
-    innovation_title = fields.Str()
-    innovation_description = fields.Str()
-    topics = fields.List(fields.Str())
-    language = fields.Str()
-    capacity = fields.Int()
-    min_visitors = fields.Int()
-    weeks = fields.List(fields.Str())
-    visit_days = fields.Int()
-    contact_name = fields.Str()
-    contact_email = fields.Str()
-    contact_phone = fields.Str(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-
-
 class PublicHostOut(Schema):
     """What applicants may see of a host when choosing: no contact details."""
 
@@ -157,6 +133,21 @@ class PublicHostOut(Schema):
     language = fields.Str()
     weeks = fields.List(fields.Str())
     visit_days = fields.Int()
+
+
+class HostOut(PublicHostOut):
+    """All of a host, for coordinators: what applicants see, and its round, status, capacity,
+    contact and times (a field added to the public view is shown here too, not the reverse)."""
+
+    round_id = fields.Int()
+    status = fields.Str()
+    capacity = fields.Int()
+    min_visitors = fields.Int()
+    contact_name = fields.Str()
+    contact_email = fields.Str()
+    contact_phone = fields.Str(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
 
 
 class SubmissionOut(Schema):
