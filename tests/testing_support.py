@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from coordinator import db
@@ -53,6 +54,15 @@ def _truncate(app: Flask) -> None:
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+
+
+def signed_in(app: Flask, user: dict[str, Any]) -> FlaskClient:
+    """A test client of `app` signed in through the API as `user` (email and password)."""
+    client = app.test_client()
+    response = client.post("/api/auth/login", json={"email": user["email"],
+                                                    "password": user["password"]})
+    assert response.status_code == 200, response.json
+    return client
 
 
 def host_payload(**overrides: Any) -> dict[str, Any]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from testing_support import signed_in
 
 from coordinator import db
 
@@ -20,16 +19,5 @@ def admin_client(app: Flask) -> FlaskClient:
     with app.app_context():
         create_user(db.session(), "admin@example.org", ADMIN_PASSWORD, "admin")
         db.session().commit()
-    client = app.test_client()
-    response = client.post("/api/auth/login", json={"email": "admin@example.org",
-                                                    "password": ADMIN_PASSWORD})
-    assert response.status_code == 200, response.json
-    return client
+    return signed_in(app, {"email": "admin@example.org", "password": ADMIN_PASSWORD})
 
-
-def login(app: Flask, user: dict[str, Any]) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/api/auth/login", json={"email": user["email"],
-                                                    "password": user["password"]})
-    assert response.status_code == 200, response.json
-    return client

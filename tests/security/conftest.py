@@ -9,7 +9,8 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from security_world import World, build_world, signed_in
+from security_world import World, build_world
+from testing_support import signed_in
 
 from coordinator import auth
 

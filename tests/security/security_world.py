@@ -16,7 +16,6 @@ from types import ModuleType
 from typing import Any
 
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -123,14 +122,6 @@ def build_world(app: Flask, payloads: ModuleType) -> World:
         b = _round_objects(session, payloads, "b", users["coord_b"]["id"])
         session.commit()
     return World(users=users, a=a, b=b)
-
-
-def signed_in(app: Flask, user: dict[str, Any]) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/api/auth/login", json={"email": user["email"],
-                                                    "password": user["password"]})
-    assert response.status_code == 200, response.json
-    return client
 
 
 def table_counts(app: Flask) -> dict[str, int]:
