@@ -17,13 +17,18 @@ def solve(doc: dict, limit: float = 10) -> dict:
     return result
 
 
+def add_group_like(doc: dict, index: int, host: str, suffix: str) -> None:
+    """Append a copy of group `index` at `host` (week 37), its people's ids ending in `suffix`."""
+    group = copy.deepcopy(doc["groups"][index])
+    group.update(id=f"{host}@2027-W37", host=host)
+    for person in group["people"]:
+        person["id"] += suffix
+    doc["groups"].append(group)
+
+
 def two_groups() -> dict:
     doc = spec_example()
-    second = copy.deepcopy(doc["groups"][0])
-    second.update(id="h2@2027-W37", host="h2")
-    for person in second["people"]:
-        person["id"] += "b"
-    doc["groups"].append(second)
+    add_group_like(doc, 0, "h2", "b")
     return doc
 
 
@@ -151,11 +156,7 @@ def test_deterministic_with_pinned_workers_and_seed() -> None:
 def test_coupled_halves_schedule_the_same_groups() -> None:
     # Three groups, prep room for two, follow-up room for two: which two matters to both halves.
     doc = two_groups()
-    third = copy.deepcopy(doc["groups"][1])
-    third.update(id="h3@2027-W37", host="h3")
-    for person in third["people"]:
-        person["id"] += "c"
-    doc["groups"].append(third)
+    add_group_like(doc, 1, "h3", "c")
     doc["sessions"][0]["capacity"] = 4
     doc["sessions"][1]["capacity"] = 4
     result = solve(doc)
