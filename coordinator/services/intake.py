@@ -108,14 +108,19 @@ def update_application(session: Session, application: Application, data: dict[st
 
 
 def withdraw_application(session: Session, application: Application) -> Application:
-    if application.status == "withdrawn":
-        return application
-    open_round(session, application.round_id)
-    application.status = "withdrawn"
-    session.flush()
-    record_event(session, "application.withdrawn", "application", application.id,
-                 application.round_id)
+    _withdraw(session, application, "application")
     return application
+
+
+def _withdraw(session: Session, record: Application | Host, kind: str) -> None:
+    """Withdraw an application or a host offer while its round is open (once: a second call
+    changes nothing and writes no event)."""
+    if record.status == "withdrawn":
+        return
+    open_round(session, record.round_id)
+    record.status = "withdrawn"
+    session.flush()
+    record_event(session, f"{kind}.withdrawn", kind, record.id, record.round_id)
 
 
 def _mail_host_link(session: Session, host: Host, reason: str) -> None:
@@ -170,10 +175,5 @@ def update_host_offer(session: Session, host: Host, data: dict[str, Any]) -> Hos
 
 
 def withdraw_host_offer(session: Session, host: Host) -> Host:
-    if host.status == "withdrawn":
-        return host
-    open_round(session, host.round_id)
-    host.status = "withdrawn"
-    session.flush()
-    record_event(session, "host.withdrawn", "host", host.id, host.round_id)
+    _withdraw(session, host, "host")
     return host
