@@ -30,6 +30,9 @@ EXACT_UNIT_ARCS = 60_000  # below this, CP-SAT gets every arc that could matter 
 # rank step is worth at most a few hundred km (max travel) and usually far less.
 KM_LAMBDA_MAX = 256
 AGGREGATE_SHARE = 0.9  # of the time left after the fixing rounds (the rest: the km polish)
+# of the whole limit, kept for the km level (1k, load ~5: ~8-10 s from the Lagrangian flows to
+# the proof; 30 s limit: 7.5 s at least)
+KM_RESERVE_SHARE = 0.25
 IMPROVE_SHARE = 0.25  # of the time left once placed and rank are proven: a better km
 AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
 # km fixing: of the time left, its bound model (1k: ~1 s) and its CP-SAT on the kept arcs
@@ -92,18 +95,22 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
     # Second, with the best incumbent as its hint: a bound on placed and rank cost that keeps
     # teams whole and minimum fills (measured at 1k under load: run first, it left the
     # fixing rounds too little time and the incumbent was worse).
+    # The km level keeps a share of the whole limit (measured at 1k, seed 2, load 4: Hall
+    # rounds in the aggregated bound took the time and the km level was left 8 % above it).
+    agg_seconds = min(clock.remaining() * AGGREGATE_SHARE,
+                      clock.remaining() - KM_RESERVE_SHARE * clock.limit_s)
     agg = aggregate_bound(ix, ua, base, fixed_load, ua.used_by(place), clock, workers,
-                          complete=complete, seconds=clock.remaining() * AGGREGATE_SHARE)
+                          complete=complete, seconds=max(agg_seconds, 0.0))
     if agg is not None:
         info.update(aggregated_bound=agg.bound.as_dict(), aggregated_proven=agg.proven)
         if agg.place is not None and lex_key(agg.place.objective(ix)) < lex_key(place.objective(ix)):
             place = agg.place
         # Placed and rank cost proven (and reached): the km level.
         two = agg.proven and lex_key(agg.bound)[:2] == lex_key(place.objective(ix))[:2]
-        if two:
-            # The lone visitors re-solved by exact flow first: a far better start for the km
-            # level (1k: 40732 -> 39390 km at the same placed and rank cost).
-            place = polish(ix, rel.arcs, place, w)
+        # The lone visitors re-solved by exact flow first: a far better start for the km level
+        # (1k: 40732 -> 39390 km at the same placed and rank cost), and, when the bound is
+        # not proven, a better km to return (polish never worsens a level).
+        place = polish(ix, rel.arcs, place, w)
         with_km, prices, unit_rc = _lagrange(ix, agg.bound, rel, base, fixed_load, complete,
                                              clock, ua)
         if two and unit_rc is not None and clock.remaining() > 0.5:

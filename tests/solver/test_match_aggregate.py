@@ -9,7 +9,9 @@ import pytest
 from test_match_support import brute_force, random_instance
 
 from solver.errors import InvalidInput
+from solver.match import aggregate as aggregate_mod
 from solver.match import arcs as arcs_mod
+from solver.match import side as side_mod
 from solver.match.aggregate import aggregate_bound, aggregated_km
 from solver.match.api import Clock, fixed_placement
 from solver.match.check import check_match_json
@@ -171,3 +173,20 @@ def test_aggregated_km_against_brute_force(seed: int) -> None:
     place.fix_team_weeks(ix)
     result = encode_result(build_result(ix, place, Status.FEASIBLE, None, {}, 0.0))
     assert check_match_json(doc, result) == []
+
+
+@pytest.mark.parametrize("seed", range(0, 80, 2))
+def test_aggregated_bound_with_teams_aggregated(seed: int, monkeypatch) -> None:
+    """The same against brute force with the teams' unranked arcs aggregated too (the path
+    above ``EXPLICIT_TEAM_ARCS``: Hall cuts per team size)."""
+    monkeypatch.setattr(aggregate_mod, "EXPLICIT_TEAM_ARCS", -1)
+    test_aggregated_bound_against_brute_force(seed)
+
+
+@pytest.mark.parametrize("cap", [2, 3, 4, 6])
+@pytest.mark.parametrize("seed", range(60))
+def test_km_fixing_with_capped_arcs(seed: int, cap: int, monkeypatch) -> None:
+    """The same with the km fixing capped below the incumbent's gap: its bound is then
+    min(CP-SAT over the kept arcs, LB + T + 1), still never above the optimum."""
+    monkeypatch.setattr(side_mod, "KM_FIXED_ARCS", cap)
+    test_aggregated_km_against_brute_force(seed)
