@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, abort, jsonify, make_response, request
+from flask import Response, abort, g, jsonify, make_response, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -47,6 +47,13 @@ def _body_hash() -> str:
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def remembers_response() -> bool:
+    """True when this request's response is remembered (it sent an Idempotency-Key), so its
+    changes must go through the request's session: the record is stored in that transaction.
+    A view may write on a connection of its own otherwise."""
+    return request.headers.get(KEY_HEADER) is not None
+
+
 def transactional(view: F) -> F:
     """Commit after a successful view; remember the response when an Idempotency-Key is sent."""
 
@@ -63,6 +70,8 @@ def transactional(view: F) -> F:
             if record is not None:
                 return _replay(record, body_hash)
         response = make_response(view(*args, **kwargs))
+        if key is None and "db_session" not in g:
+            return response  # the view wrote on a connection of its own, already committed
         session = db.session()
         if key is not None and 200 <= response.status_code < 300:
             session.add(IdempotentRequest(scope=scope, key=key, request_hash=body_hash,

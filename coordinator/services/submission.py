@@ -11,6 +11,10 @@ four rows (foreign keys are checked at the end of the statement, so the choices 
 application of the same statement). SQLite, which has no DML in CTEs, gets one INSERT per
 table. One live application per person is the unique index's job: a duplicate surfaces as an
 IntegrityError from the insert (the caller rolls back).
+
+A submission that stores nothing else (no Idempotency-Key to remember) runs those two
+statements in autocommit mode on a connection of its own (``submit_application_alone``):
+no BEGIN, no COMMIT, no ORM session.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from sqlalchemy import (
     ARRAY,
     Connection,
     Dialect,
+    Engine,
     Insert,
     Integer,
     Table,
@@ -273,13 +279,11 @@ def _insert_any_database(connection: Connection, round_id: int,
     return {**row, "id": application_id}
 
 
-def insert_application(session: Session, round_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Store a new application with its choices, event and edit-link email (see the module);
-    the stored row with its ``id``. Raises NotFound, Conflict (round not open, or this
-    person already applied) or InvalidData (weeks or hosts the round does not offer)."""
-    connection = session.connection()
-    insert_rows = (_insert_postgresql if connection.dialect.name == "postgresql"
-                   else _insert_any_database)
+_RowsInserter = Callable[[Connection, int, dict[str, Any]], dict[str, Any]]
+
+
+def _insert_or_conflict(insert_rows: _RowsInserter, connection: Connection, round_id: int,
+                        data: dict[str, Any]) -> dict[str, Any]:
     try:
         return insert_rows(connection, round_id, data)
     except IntegrityError as exc:
@@ -288,3 +292,36 @@ def insert_application(session: Session, round_id: int, data: dict[str, Any]) ->
         if "email" in str(exc.orig):
             raise Conflict(ALREADY_APPLIED, field="email") from exc
         raise
+
+
+def insert_application(session: Session, round_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Store a new application with its choices, event and edit-link email (see the module);
+    the stored row with its ``id``. Raises NotFound, Conflict (round not open, or this
+    person already applied) or InvalidData (weeks or hosts the round does not offer)."""
+    connection = session.connection()
+    insert_rows = (_insert_postgresql if connection.dialect.name == "postgresql"
+                   else _insert_any_database)
+    return _insert_or_conflict(insert_rows, connection, round_id, data)
+
+
+_AUTOCOMMIT_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def submit_application_alone(engine: Engine, round_id: int,
+                             data: dict[str, Any]) -> dict[str, Any]:
+    """``insert_application`` for a request that writes nothing else, committed on return.
+
+    PostgreSQL only. The two statements run on a pooled connection of their own in
+    autocommit mode: the INSERT writes all four rows in one statement, so it is atomic by
+    itself, and the select before it took no locks inside a transaction either (a round
+    closing between the two was as possible then as now). That saves the BEGIN and COMMIT
+    round trips and the ORM session's transaction. Same errors as ``insert_application``;
+    a lost connection invalidates the pool as any statement's would.
+    """
+    autocommit = _AUTOCOMMIT_ENGINES.get(engine)
+    if autocommit is None:
+        # Shares the engine's pool; the connection's autocommit is reset on its return.
+        autocommit = _AUTOCOMMIT_ENGINES[engine] = engine.execution_options(
+            isolation_level="AUTOCOMMIT")
+    with autocommit.connect() as connection:
+        return _insert_or_conflict(_insert_postgresql, connection, round_id, data)

@@ -27,6 +27,13 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
                         PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
 
 
+@pytest.fixture(name="database_url")
+def postgresql_only(postgresql_url: str) -> str:
+    """``database_url`` for a module that imports this: PostgreSQL only (tests/conftest.py's
+    runs SQLite too), for what only a server has (a lost connection, autocommit)."""
+    return postgresql_url
+
+
 def row_counts(app: Flask) -> dict[str, int]:
     """The number of rows of every table of the models."""
     engine = app.extensions["db_engine"]

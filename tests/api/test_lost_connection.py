@@ -11,21 +11,15 @@ import time
 from typing import Any
 
 import psycopg
-import pytest
 from api_helpers import (
     cheap_password_hashing,  # noqa: F401 - autouse
     post_application,
+    postgresql_only,  # noqa: F401 - the database_url fixture: SQLite has no server to lose
     row_counts,
 )
 from flask import Flask
 from flask.testing import FlaskClient
 from testing_support import application_payload
-
-
-@pytest.fixture
-def database_url(postgresql_url: str) -> str:
-    """Overrides tests/conftest.py: SQLite has no server to lose."""
-    return postgresql_url
 
 
 def _cut_every_connection_of(app: Flask) -> int:
