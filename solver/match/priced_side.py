@@ -5,9 +5,12 @@ but only ~600k of the ~20M visitor-host pairs exist as arcs. Here:
 
 * repair the relaxation into a feasible incumbent, re-solve its lone visitors by exact flow;
 * CP-SAT on the unit arcs of least reduced cost (the relaxation's potentials), placed and rank
-  cost as one level, with every second it can have (the km level is left to the flow polish:
+  cost as one level, for a short share of the time (the km level is left to the flow polish:
   measured at 10k, CP-SAT's own km level spent 15 s for less than the polish gains in one);
-* the lone visitors re-solved by exact flow once more around CP-SAT's teams and minimum fills.
+* the lone visitors re-solved by exact flow around CP-SAT's teams and minimum fills;
+* a large-neighbourhood search with the rest of the time: ~120 nearby hosts at a time, their
+  units re-decided exactly by a small CP-SAT model (10k, 30 s at load ~5: 53 neighbourhoods,
+  rank cost 28311 -> 28164 where the global model alone ended near 28200), then the polish again.
 
 The bound is the flow relaxation's (proven by pricing), so ``OPTIMAL`` only when the incumbent
 reaches it. What this replaces: the generic fixing rounds re-priced every omitted arc below
@@ -20,25 +23,33 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from ortools.sat.python import cp_model
 
-from solver.match.cpsat import LEVEL_SHARE, solve_levels
+from solver.match.cpsat import LEVEL_SHARE, _model, _params, solve_levels
 from solver.match.duals import Weights
 from solver.match.index import Index
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
-from solver.match.relax import Relaxation
+from solver.match.relax import Relaxation, _unit
 from solver.match.side import _fills_ok as fills_ok
 from solver.match.side import _unit_reduced as unit_reduced
-from solver.match.units import build_units, place_units, repair
+from solver.match.units import UnitArcs, build_units, place_units, repair
 from solver.status import Status
 
 # Unit arcs per unit handed to CP-SAT, cheapest reduced cost first (ties: rank cost). The
 # incumbent's arcs are always in.
 ARCS_PER_UNIT = 3
 # Seconds kept back after CP-SAT for the last flow polish, the reasons and the JSON (10k:
-# polish ~1 s, reports and output ~1.5 s).
-RESERVE_S = 4.0
+# polish ~1 s, reports and output ~1.5 s; 5 s at load 6.8).
+RESERVE_S = 6.0
+# Neighbourhood search after the global CP-SAT: the hosts nearest a random centre, every unit
+# placed there or unplaced with an arc there re-decided exactly, the rest frozen.
+NEIGHBOUR_HOSTS = 120
+NEIGHBOUR_SECONDS = 1.5  # per neighbourhood, most prove in far less
+# Of the time left: the global model first, then the neighbourhoods (10k, 30 s: 0.5 and 0.15
+# ended alike, 28190 and 28177; all neighbourhoods 28208).
+GLOBAL_SHARE = 0.15
 
 
 class _Reserved:
@@ -85,15 +96,103 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
             sub[np.lexsort((ua.km, ua.cost))[:ARCS_PER_UNIT * ua.n_units]] = True
     info.update(unit_arcs=int(sub.sum()))
     clock.report("fixing", objective=place.objective(ix), bound=bound, unit_arcs=int(sub.sum()))
+    reserved = _Reserved(clock, RESERVE_S)
     found, _proven, _cp_bound = solve_levels(ix, ua.subset(sub), base, fixed_load, chosen[sub],
-                                             _Reserved(clock, RESERVE_S), workers,
-                                             share=1.0 / LEVEL_SHARE["placed"], skip_km=True)
+                                             reserved, workers,
+                                             share=GLOBAL_SHARE / LEVEL_SHARE["placed"],
+                                             skip_km=True)
     # CP-SAT's proof covers the subset only: its bound says nothing about the other arcs.
     if lex_key(found.objective(ix)) < lex_key(place.objective(ix)):
         place = found
     if fills_ok(ix, place):
         place = polish(ix, rel.arcs, place, w)
-    clock.report("polish", objective=place.objective(ix), bound=bound)
+        clock.report("polish", objective=place.objective(ix), bound=bound)
+        chosen, tried = improve_by_neighbourhoods(ix, ua, fixed_load, ua.used_by(place), clock,
+                                                  reserved.remaining(), workers,
+                                                  ix.inst.settings.seed or 0, rel.place.host)
+        better = place_units(ua, base, chosen)
+        if lex_key(better.objective(ix)) < lex_key(place.objective(ix)):
+            place = polish(ix, rel.arcs, better, w)
+        info.update(neighbourhoods=tried)
+        clock.report("neighbourhoods", objective=place.objective(ix), bound=bound, tried=tried)
     status = (Status.OPTIMAL if bound is not None and lex_key(place.objective(ix)) == lex_key(bound)
               else Status.FEASIBLE)
     return place, status, bound, info
+
+
+def _placed_rank_coefficients(ua: UnitArcs, rows: np.ndarray) -> np.ndarray:
+    """``size * (R+1) - rank`` per unit arc of ``rows``: placed, then rank cost, as one exact
+    level (R the largest total the rows can reach). km is left to the flow polish: folded in
+    too, a 100-host neighbourhood at 200 visitors was not proven in 1.5 s (without: ~0.05 s)."""
+    rank_cap = int(ua.cost[rows].max(initial=0)) * len(rows) + 1
+    return ua.size[rows] * (rank_cap + 1) - ua.cost[rows]
+
+
+def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
+                              chosen: np.ndarray, clock: Any, seconds: float, workers: int | None,
+                              seed: int, relaxed: np.ndarray | None = None
+                              ) -> tuple[np.ndarray, int]:
+    """Large-neighbourhood search: repeatedly take the ``NEIGHBOUR_HOSTS`` hosts nearest a random
+    host, free every unit placed there and every unplaced unit with an arc there, and solve that
+    part exactly (placed and rank cost; km by the flow polish after) with everything else frozen. A
+    neighbourhood's solution replaces the current one only when it is better, so the result is
+    feasible and lexicographically no worse. With ``relaxed`` (the relaxation's host per
+    visitor), every other centre is a host where the current placement differs from it: that
+    is where the rank cost above the bound was paid. Returns the choice and the
+    neighbourhoods tried."""
+    rng = np.random.default_rng(seed)
+    xyz = _unit(ix.h_lat, ix.h_lon)
+    by_host = np.argsort(ua.h, kind="stable")
+    host_start = np.searchsorted(ua.h[by_host], np.arange(ix.n_hosts + 1))
+    k = min(NEIGHBOUR_HOSTS, ix.n_hosts)
+    deadline = clock.elapsed() + seconds
+    chosen = chosen.copy()
+    tried = stall = 0
+    # Stop once about every host has been in a neighbourhood twice with nothing to improve.
+    enough = 1 if k == ix.n_hosts else 2 * -(-ix.n_hosts // k)
+    while clock.elapsed() + 0.2 < deadline and stall < enough:
+        centre = int(rng.integers(ix.n_hosts))
+        if relaxed is not None and tried % 2 == 0:
+            now_host = place_units(ua, Placement.empty(ix.n_visitors), chosen).host
+            moved = np.flatnonzero((now_host != relaxed) & (ua.unit_of >= 0))
+            hosts = np.concatenate([now_host[moved], relaxed[moved]])
+            hosts = hosts[hosts >= 0]
+            if len(hosts):
+                centre = int(hosts[rng.integers(len(hosts))])
+        near = np.argpartition(-(xyz @ xyz[centre]), k - 1)[:k] if k < ix.n_hosts else np.arange(k)
+        in_hood = np.zeros(ix.n_hosts, dtype=bool)
+        in_hood[near] = True
+        placed_unit = np.zeros(ua.n_units, dtype=bool)
+        placed_unit[ua.u[chosen]] = True
+        rows = np.concatenate([by_host[host_start[h]:host_start[h + 1]] for h in near.tolist()])
+        movable = np.zeros(ua.n_units, dtype=bool)
+        movable[ua.u[rows][~placed_unit[ua.u[rows]]]] = True
+        movable[ua.u[chosen & in_hood[ua.h]]] = True
+        rows = rows[movable[ua.u[rows]]]
+        tried += 1
+        if len(rows) == 0:
+            stall += 1
+            continue
+        part = ua.subset(np.isin(np.arange(len(ua.u)), rows))
+        rows = np.sort(rows)
+        model, x, opens = _model(ix, part, fixed_load)
+        coef = _placed_rank_coefficients(ua, rows)
+        model.maximize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
+        now = chosen[rows]
+        for var, val in zip(x, now.tolist(), strict=True):
+            model.add_hint(var, val)
+        used = set(ua.h[rows[now]].tolist())
+        for h, var in opens.items():
+            model.add_hint(var, h in used)
+        solver = cp_model.CpSolver()
+        _params(solver, min(NEIGHBOUR_SECONDS, deadline - clock.elapsed()), workers or 2, seed)
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        found = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+        if int(coef[found].sum()) > int(coef[now].sum()):
+            chosen[rows] = found
+            stall = 0
+        elif status == cp_model.OPTIMAL:
+            stall += 1
+    return chosen, tried

@@ -36,3 +36,21 @@ def test_priced_side_bound_is_honest(monkeypatch, seed: int) -> None:
         assert priced["bound"] == priced["objective"]
         if complete["status"] == "OPTIMAL":
             assert priced["objective"] == complete["objective"]
+
+
+def test_neighbourhoods_never_worsen_and_stay_feasible(monkeypatch) -> None:
+    """Small neighbourhoods (20 of 150 hosts), after the global model and alone: every result
+    feasible (the checker), the neighbourhood search ran, the bound below the objective."""
+    import solver.match.priced_side as ps
+
+    doc = generate(300, seed=21, teams=0.1, min_visitors=0.2, fixed=0.01, forbidden=0.01)
+    doc["settings"].update(workers=1, seed=0, time_limit_s=20)
+    monkeypatch.setattr(api, "FULL_SCAN_PAIRS", 0)
+    monkeypatch.setattr(ps, "NEIGHBOUR_HOSTS", 20)
+    with_hoods = solve_match_json(doc)
+    monkeypatch.setattr(ps, "GLOBAL_SHARE", 0.0)
+    only_hoods = solve_match_json(doc)
+    for result in (with_hoods, only_hoods):
+        assert check_match_json(doc, result) == []
+        assert result["stats"]["neighbourhoods"] >= 1
+        assert _key(result["bound"]) <= _key(result["objective"])
