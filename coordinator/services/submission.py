@@ -20,6 +20,7 @@ no BEGIN, no COMMIT, no ORM session.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -27,19 +28,26 @@ from weakref import WeakKeyDictionary
 import psycopg
 from sqlalchemy import (
     ARRAY,
+    JSON,
     Connection,
     Dialect,
     Engine,
     Insert,
     Integer,
+    String,
     Table,
     and_,
     any_,
     bindparam,
+    cast,
     func,
     insert,
+    literal,
+    literal_column,
+    null,
     select,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,6 +79,19 @@ _CHOICES: Table = ApplicationChoice.__table__  # type: ignore[assignment]
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
 _MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 
+_PG_DIALECT = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
+
+
+def _inline(value: Any, type_: Any) -> Any:
+    """``value`` written into PostgreSQL's SQL as a literal, not sent as a parameter."""
+    if value is None:
+        return null()
+    if isinstance(type_, JSON):
+        return cast(_inline(json.dumps(value), String()), type_)
+    return literal_column(literal(value, type_).compile(
+        dialect=_PG_DIALECT, compile_kwargs={"literal_binds": True}).string, type_)
+
+
 _OFFERED = and_(_HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
                 _HOSTS.c.id.in_(bindparam("host_ids", expanding=True)))
 # Any database: one row per offered host of those ranked (one row with NULL when none is).
@@ -82,9 +103,10 @@ _ROUND_AND_HOSTS = select(
 _ROUND_HOSTS_AND_ID = select(
     _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km,
     select(func.array_agg(_HOSTS.c.id)).where(
-        _HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
+        _HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == _inline("active", String()),
         _HOSTS.c.id == any_(bindparam("host_ids", type_=ARRAY(Integer)))).scalar_subquery(),
-    func.nextval(func.pg_get_serial_sequence("applications", "id")),
+    func.nextval(func.pg_get_serial_sequence(_inline("applications", String()),
+                                             _inline("id", String()))),
 ).where(_ROUNDS.c.id == bindparam("round_id"))
 _INSERT_APPLICATION = insert(_APPLICATIONS).returning(_APPLICATIONS.c.id)
 _INSERT_CHOICE = insert(_CHOICES)
@@ -164,9 +186,26 @@ def _message_row(row: dict[str, Any], application_id: int) -> dict[str, Any]:
         round_id=row["round_id"])
 
 
-def _bound(table: Table, prefix: str) -> dict[str, Any]:
-    return {column.name: bindparam(f"{prefix}{column.name}", type_=column.type)
-            for column in table.columns if not column.primary_key}
+_APPLICATION_PARAMETERS = {"id": "a_id", "round_id": "round_id", "created_at": "now",
+                           "updated_at": "now", **{name: f"a_{name}" for name in APPLICATION_FIELDS}}
+_EVENT_PARAMETERS = {"subject_id": "a_id", "round_id": "round_id", "created_at": "now"}
+_EVENT_CONSTANTS = {"kind": "application.submitted", "subject_type": "application",
+                    "payload": {}, "dispatched_at": None, "attempts": 0}
+_MESSAGE_PARAMETERS = {"round_id": "round_id", "created_at": "now", "language": "a_language",
+                       "recipient": "a_email", "dedup_key": "m_dedup_key", "context": "m_context"}
+
+
+def _values(table: Table, parameters: dict[str, str], constants: dict[str, Any]) -> dict[str, Any]:
+    """A value for each column of ``table`` (its key only when ``parameters`` names it): the
+    parameter named there (one name in several places is one parameter), else the constant.
+
+    psycopg adapts every parameter of every execution; a value that is the same in every
+    submission costs nothing written into the SQL. A column added to the table must be
+    given one or the other here (a KeyError at import otherwise).
+    """
+    return {column.name: bindparam(parameters[column.name], type_=column.type)
+            if column.name in parameters else _inline(constants[column.name], column.type)
+            for column in table.columns if column.name in parameters or not column.primary_key}
 
 
 def _insert_all_four() -> Insert:
@@ -176,16 +215,22 @@ def _insert_all_four() -> Insert:
     ranks), so the statement is the same for any number of them and compiles once (a
     multi-row VALUES clause is never cached).
     """
-    application = insert(_APPLICATIONS).values(
-        id=bindparam("a_id", type_=Integer), **_bound(_APPLICATIONS, "a_")).cte("new_application")
-    event = insert(_EVENTS).values(_bound(_EVENTS, "e_")).cte("new_event")
+    application = insert(_APPLICATIONS).values(_values(
+        _APPLICATIONS, _APPLICATION_PARAMETERS, {"status": "submitted"})).cte("new_application")
+    event = insert(_EVENTS).values(
+        _values(_EVENTS, _EVENT_PARAMETERS, _EVENT_CONSTANTS)).cte("new_event")
+    # The confirmation's columns that are the same for every applicant.
+    message_constants = {**_column_defaults(_MESSAGES), **unrendered_message_row(
+        template="application_received", language="", recipient="", ids={}, dedup_key="",
+        round_id=None)}
     ranked = func.unnest(bindparam("c_host_ids", type_=ARRAY(Integer))).table_valued(
         "host_id", with_ordinality="rank").render_derived()
     choices = insert(_CHOICES).from_select(
         ["application_id", "rank", "host_id"],
         select(bindparam("a_id", type_=Integer), ranked.c.rank, ranked.c.host_id),
     ).cte("new_choices")
-    return insert(_MESSAGES).values(_bound(_MESSAGES, "m_")).add_cte(application, event, choices)
+    return insert(_MESSAGES).values(_values(_MESSAGES, _MESSAGE_PARAMETERS, message_constants)
+                                    ).add_cte(application, event, choices)
 
 
 _INSERT_ALL_FOUR = _insert_all_four()
@@ -251,13 +296,11 @@ def _insert_postgresql(connection: Connection, round_id: int,
     round_ = _checked(rows, data, set(rows[0][3] or ()) if rows else set())
     application_id: int = round_[4]
     row = _application_row(data, round_id, round_[2], utcnow())
-    event = {"kind": "application.submitted", "subject_type": "application",
-             "subject_id": application_id, "round_id": round_id, "payload": {},
-             "created_at": row["created_at"], "dispatched_at": None, "attempts": 0}
-    message = {**_column_defaults(_MESSAGES), **_message_row(row, application_id)}
-    params = {"a_id": application_id, **{f"a_{k}": v for k, v in row.items()},
-              **{f"e_{k}": v for k, v in event.items()},
-              **{f"m_{k}": v for k, v in message.items()}, "c_host_ids": host_ids}
+    message = _message_row(row, application_id)
+    params = {"a_id": application_id, "round_id": round_id, "now": row["created_at"],
+              **{f"a_{name}": row[name] for name in APPLICATION_FIELDS},
+              "m_dedup_key": message["dedup_key"], "m_context": message["context"],
+              "c_host_ids": host_ids}
     _driver_statement(connection, "insert_all_four", _INSERT_ALL_FOUR).execute(connection, params)
     return {**row, "id": application_id}
 
