@@ -232,7 +232,8 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     solver = cp_model.CpSolver()
     _params(solver, seconds, workers or 2, seed)
     # Measured at 1k (36k kept arcs): presolve took 2.4 s before the search began, and the
-    # proof needed ~30 % more CPU with it.
+    # proof needed ~30 % more CPU with it. (One worker with linearization level 2 was faster
+    # on one saved model but 2-4x slower in the pipeline on seeds 1 and 2.)
     solver.parameters.cp_model_presolve = False
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
