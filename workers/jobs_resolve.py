@@ -53,6 +53,9 @@ def resolve_after_decline(event_id: int) -> dict[str, Any]:
     run = session.scalar(select(SolverRun).where(SolverRun.event_id == event_id))
     if run is not None and run.status in ("done", "empty"):
         return {"run_id": run.id, "repeated": True}
+    if run is not None and run.status not in matching.LIVE_RUNS:
+        # Cancelled (or failed) for good: a coordinator's cancel is never undone by a job.
+        return {"run_id": run.id, "status": run.status, "skipped": True}
     if run is None:
         run = SolverRun(round_id=round_.id, event_id=event_id, status="running",
                         settings={"resolve": True, "time_limit_s": time_limit})
@@ -85,7 +88,13 @@ def resolve_after_decline(event_id: int) -> dict[str, Any]:
     from solver.match.api import solve_match_json
 
     result = solve_match_json(instance, time_limit_s=time_limit, workers=1)
-    matching.finish_run(session, run, result)
+    if not matching.finish_run(session, run, result):
+        # Cancelled while the solver ran (or settled by a twin job): drop the result, offer
+        # and withdraw nothing.
+        if run.status == "cancelled":
+            matching.settle_after_cancel(session, run)
+        session.commit()
+        return {"run_id": run.id, "status": run.status, "dropped_result": True}
     new = {a["application_id"]: a for a in run.result["assignments"]}
     by_app = {p.application_id: p for p in accepted + offered}
     changed = []
