@@ -140,6 +140,8 @@ def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
     visitor), every other centre is a host where the current placement differs from it: that
     is where the rank cost above the bound was paid. Returns the choice and the
     neighbourhoods tried."""
+    if ix.n_hosts == 0 or len(ua.u) == 0:
+        return chosen, 0
     rng = np.random.default_rng(seed)
     xyz = _unit(ix.h_lat, ix.h_lon)
     by_host = np.argsort(ua.h, kind="stable")
