@@ -1,7 +1,9 @@
 """The signed links mailed to applicants and hosts: see, edit and withdraw a submission.
 
 The token in the URL is the only credential, so these pages never leak it in a Referer
-header and are not cached. A bad token changes nothing: 410 when it expired, 403 otherwise.
+header and are not cached (``coordinator.security`` sets both headers for every signed-link
+URL: these pages, offers and RSVPs, and a 404 under them). A bad token changes nothing: 410
+when it expired, 403 otherwise.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Response,
     abort,
     flash,
     make_response,
@@ -29,17 +30,6 @@ from coordinator.pages.forms import FormState, validate
 from coordinator.pages.kinds import APPLICATION, HOST, Kind, form_context, summary_rows
 from coordinator.services.errors import Conflict, InvalidData
 from coordinator.services.links import LinkError, read_token
-
-LINK_PREFIXES = ("/application/", "/host/")
-
-
-@bp.after_app_request
-def _protect_token(response: Response) -> Response:
-    # By path, not endpoint: a 404 or 405 under a link URL has the token in it too.
-    if request.path.startswith(LINK_PREFIXES):
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _record(kind: Kind, token: str) -> Any:

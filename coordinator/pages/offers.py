@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 
 from coordinator import db
@@ -17,13 +17,6 @@ from coordinator.services.errors import InvalidData
 from coordinator.services.links import LinkError, read_token
 
 bp = Blueprint("offers", __name__, url_prefix="/offers")
-
-
-@bp.after_request
-def _protect_token(response: Response) -> Response:
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _consent(token: str) -> Consent:

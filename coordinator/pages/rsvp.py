@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
@@ -55,13 +55,6 @@ _TEXT_PAIRS = {
 }
 TEXTS = {language: {key: pair[index] for key, pair in _TEXT_PAIRS.items()}
          for index, language in enumerate(("da", "en"))}
-
-
-@bp.after_request
-def _protect_token(response: Response) -> Response:
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _problem(code: int) -> None:
