@@ -88,9 +88,7 @@ def submit_application(session: Session, round_id: int, data: dict[str, Any]) ->
 
 
 def update_application(session: Session, application: Application, data: dict[str, Any]) -> Application:
-    round_ = open_round(session, application.round_id)
-    if application.status == "withdrawn":
-        raise Conflict("this application has been withdrawn", state=application.status)
+    round_ = _editable_round(session, application, "application")
     errors: dict[str, list[str]] = {}
     check_weeks(round_.weeks, data.get("weeks") or [], errors)
     _check_choices(session, round_, data.get("host_choices") or [], errors)
@@ -102,8 +100,7 @@ def update_application(session: Session, application: Application, data: dict[st
     if errors:
         raise InvalidData(errors)
     _apply_application(session, application, data)
-    session.flush()
-    record_event(session, "application.updated", "application", application.id, round_.id)
+    _record_change(session, application, "application", "updated")
     return application
 
 
@@ -119,8 +116,21 @@ def _withdraw(session: Session, record: Application | Host, kind: str) -> None:
         return
     open_round(session, record.round_id)
     record.status = "withdrawn"
+    _record_change(session, record, kind, "withdrawn")
+
+
+def _editable_round(session: Session, record: Application | Host, what: str) -> Round:
+    """The record's round, if it is open and the record not withdrawn (Conflict otherwise)."""
+    round_ = open_round(session, record.round_id)
+    if record.status == "withdrawn":
+        raise Conflict(f"this {what} has been withdrawn", state=record.status)
+    return round_
+
+
+def _record_change(session: Session, record: Application | Host, kind: str, change: str) -> None:
+    """Flush the change (the record gets its id) and write its ``<kind>.<change>`` event."""
     session.flush()
-    record_event(session, f"{kind}.withdrawn", kind, record.id, record.round_id)
+    record_event(session, f"{kind}.{change}", kind, record.id, record.round_id)
 
 
 def _mail_host_link(session: Session, host: Host, reason: str) -> None:
@@ -158,19 +168,14 @@ def submit_host_offer(session: Session, round_id: int, data: dict[str, Any]) -> 
     host = Host(round_id=round_id, status="active")
     _apply_host_offer(round_, host, data)
     session.add(host)
-    session.flush()
-    record_event(session, "host.submitted", "host", host.id, round_id)
+    _record_change(session, host, "host", "submitted")
     _mail_host_link(session, host, "submitted")
     return host
 
 
 def update_host_offer(session: Session, host: Host, data: dict[str, Any]) -> Host:
-    round_ = open_round(session, host.round_id)
-    if host.status == "withdrawn":
-        raise Conflict("this host offer has been withdrawn", state=host.status)
-    _apply_host_offer(round_, host, data)
-    session.flush()
-    record_event(session, "host.updated", "host", host.id, round_.id)
+    _apply_host_offer(_editable_round(session, host, "host offer"), host, data)
+    _record_change(session, host, "host", "updated")
     return host
 
 
