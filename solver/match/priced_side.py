@@ -120,12 +120,17 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     return place, status, bound, info
 
 
-def _placed_rank_coefficients(ua: UnitArcs, rows: np.ndarray) -> np.ndarray:
-    """``size * (R+1) - rank`` per unit arc of ``rows``: placed, then rank cost, as one exact
-    level (R the largest total the rows can reach). km is left to the flow polish: folded in
-    too, a 100-host neighbourhood at 200 visitors was not proven in 1.5 s (without: ~0.05 s)."""
+def _placed_rank_coefficients(ix: Index, ua: UnitArcs, rows: np.ndarray) -> np.ndarray:
+    """``inner * (R+1) - rank`` per unit arc of ``rows``, ``inner`` the size (with
+    ``keep_previous``: ``size * (P+1) + kept``, P previous pairs): placed (and kept), then rank
+    cost, as one exact level (R the largest total the rows can reach), as in
+    :func:`solver.match.cpsat._levels`. km is left to the flow polish: folded in too, a 100-host
+    neighbourhood at 200 visitors was not proven in 1.5 s (without: ~0.05 s)."""
+    inner = ua.size[rows]
+    if ix.inst.settings.keep_previous:
+        inner = inner * (len(ix.previous_code) + 1) + ua.kept[rows]
     rank_cap = int(ua.cost[rows].max(initial=0)) * len(rows) + 1
-    return ua.size[rows] * (rank_cap + 1) - ua.cost[rows]
+    return inner * (rank_cap + 1) - ua.cost[rows]
 
 
 def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
@@ -178,7 +183,7 @@ def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
         part = ua.subset(np.isin(np.arange(len(ua.u)), rows))
         rows = np.sort(rows)
         model, x, opens = _model(ix, part, fixed_load)
-        coef = _placed_rank_coefficients(ua, rows)
+        coef = _placed_rank_coefficients(ix, ua, rows)
         model.maximize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
         now = chosen[rows]
         for var, val in zip(x, now.tolist(), strict=True):

@@ -54,3 +54,22 @@ def test_neighbourhoods_never_worsen_and_stay_feasible(monkeypatch) -> None:
         assert check_match_json(doc, result) == []
         assert result["stats"]["neighbourhoods"] >= 1
         assert _key(result["bound"]) <= _key(result["objective"])
+
+
+def test_priced_side_keeps_previous_placements(monkeypatch) -> None:
+    """With ``keep_previous`` the priced path (neighbourhoods included) keeps the kept level
+    right after placed: as many placed and kept as the complete run's proven optimum."""
+    doc = generate(200, seed=31, teams=0.08, min_visitors=0.15, fixed=0.01, forbidden=0.01)
+    doc["settings"].update(workers=1, seed=0, time_limit_s=20)
+    first = solve_match_json(doc)
+    doc["previous"] = [[a["visitor"], a["host"]] for a in first["assignments"]][::2]
+    doc["settings"]["keep_previous"] = True
+    complete = solve_match_json(doc)
+    monkeypatch.setattr(api, "FULL_SCAN_PAIRS", 0)
+    priced = solve_match_json(doc)
+    assert check_match_json(doc, priced) == []
+    assert priced["stats"]["fixing"] == "priced"
+    assert priced["objective"]["kept"] is not None
+    if complete["status"] == "OPTIMAL":
+        assert (priced["objective"]["placed"], priced["objective"]["kept"]) == (
+            complete["objective"]["placed"], complete["objective"]["kept"])
