@@ -3,6 +3,7 @@ detail pages with the audit trail, and the coordinator's small edits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -85,56 +86,59 @@ def _edit_form() -> tuple[dict[str, Any], str]:
     return changes, request.form.get("status", "")
 
 
-def _saved_edit(record: Host | Application, editor: Any, done: str,
-                **url_values: int) -> tuple[Any, dict[str, list[str]]]:
-    """Apply a posted edit: (redirect, {}) when stored, (None, errors) when not."""
+def _record_page(model: type[Host] | type[Application], record_id: int, kind: str,
+                 editor: Callable[..., dict[str, list[str]]], done: str,
+                 statuses: tuple[str, ...],
+                 page_context: Callable[[Any], dict[str, Any]]) -> ResponseReturnValue:
+    """A record's detail page with its edit form (``dashboard/<kind>.html``): a POST that
+    stores redirects back to the page; a GET shows it, a POST with errors shows it (400)."""
+    record = record_for_view(model, record_id, kind)
     round_ = round_for_view(record.round_id)
-    if request.method != "POST":
-        return None, {}
-    session = db.session()
-    changes, status = _edit_form()
-    errors = editor(session, record, round_, changes, status, actor_id())
-    if errors:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        session = db.session()
+        changes, status = _edit_form()
+        errors = editor(session, record, round_, changes, status, actor_id())
+        if not errors:
+            session.commit()
+            flash(done)
+            return redirect(url_for(request.endpoint or "", **(request.view_args or {})))
         session.rollback()
-        return None, errors
-    session.commit()
-    flash(done)
-    return redirect(url_for(request.endpoint or "", **url_values)), {}
+    return render_template(
+        f"dashboard/{kind}.html", round_=round_, record=record, errors=errors,
+        status_options=_options(statuses), place=municipality_name,
+        trail=audit_trail(kind, record.id), **page_context(record),
+    ), (400 if errors else 200)
 
 
 @bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
 def application(application_id: int) -> ResponseReturnValue:
-    record = record_for_view(Application, application_id, "application")
-    saved, errors = _saved_edit(record, edit_application, gettext("The application was saved."),
-                                application_id=application_id)
-    if saved is not None:
-        return saved
+    return _record_page(Application, application_id, "application", edit_application,
+                        gettext("The application was saved."), APPLICATION_STATUSES,
+                        _application_context)
+
+
+def _application_context(record: Application) -> dict[str, Any]:
+    """The hosts the visitor ranked, and the placements made for them."""
     session = db.session()
-    hosts_by_id = {h.id: h for h in session.scalars(select(Host).where(
+    ranked_hosts = {h.id: h for h in session.scalars(select(Host).where(
         Host.id.in_(record.ranked_host_ids)))}
     placements = session.scalars(select(Placement).where(
         Placement.application_id == record.id).order_by(Placement.id)).all()
-    return render_template(
-        "dashboard/application.html", round_=round_for_view(record.round_id), record=record,
-        errors=errors, choices=[(c.rank, hosts_by_id.get(c.host_id)) for c in record.choices],
-        placements=placements, hosts_by_id={p.host_id: session.get(Host, p.host_id)
-                                            for p in placements},
-        status_options=_options(APPLICATION_STATUSES), place=municipality_name,
-        trail=audit_trail("application", record.id)), (400 if errors else 200)
+    return {"choices": [(c.rank, ranked_hosts.get(c.host_id)) for c in record.choices],
+            "placements": placements,
+            "hosts_by_id": {p.host_id: session.get(Host, p.host_id) for p in placements}}
 
 
 @bp.route("/hosts/<int:host_id>", methods=["GET", "POST"])
 def host(host_id: int) -> ResponseReturnValue:
-    record = record_for_view(Host, host_id, "host")
-    saved, errors = _saved_edit(record, edit_host, gettext("The host was saved."),
-                                host_id=host_id)
-    if saved is not None:
-        return saved
+    return _record_page(Host, host_id, "host", edit_host, gettext("The host was saved."),
+                        HOST_STATUSES, _host_context)
+
+
+def _host_context(record: Host) -> dict[str, Any]:
+    """How many visitors ranked the host first, second, ..."""
     ranked = db.session().execute(
-        select(ApplicationChoice.rank, func.count()).where(ApplicationChoice.host_id == host_id)
+        select(ApplicationChoice.rank, func.count()).where(ApplicationChoice.host_id == record.id)
         .group_by(ApplicationChoice.rank).order_by(ApplicationChoice.rank)).all()
-    return render_template(
-        "dashboard/host.html", round_=round_for_view(record.round_id), record=record,
-        errors=errors, ranked=ranked, status_options=_options(HOST_STATUSES),
-        place=municipality_name, trail=audit_trail("host", record.id),
-    ), (400 if errors else 200)
+    return {"ranked": ranked}
