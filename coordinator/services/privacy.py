@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from coordinator.models import (
     Application,
     AuditEntry,
+    Consent,
     Host,
     Message,
     MessageAttachment,
@@ -92,6 +93,11 @@ def anonymise_host_contact(host: Host) -> None:
     host.contact_name = PLACEHOLDER
     host.contact_email = erased_address("h", host.id)
     host.contact_phone = None
+
+
+def anonymise_consent(consent: Consent) -> None:
+    consent.email = erased_address("c", consent.id)
+    consent.reason = None  # the decline reason may be in the person's own words
 
 
 def anonymise_message(session: Session, message: Message) -> tuple[int, int]:
@@ -165,8 +171,7 @@ def _erase_records(session: Session, person: PersonRecords, report: ErasureRepor
         anonymise_host_contact(host)
         report.hosts += 1
     for consent in person.consents:
-        consent.email = erased_address("c", consent.id)
-        consent.reason = None  # their own words on why they declined
+        anonymise_consent(consent)
         report.consents += 1
     for message in person.messages:
         attachments, events = anonymise_message(session, message)

@@ -35,8 +35,8 @@ from coordinator.models import (
 from coordinator.services.audit import record_audit
 from coordinator.services.privacy import (
     anonymise_application,
+    anonymise_consent,
     anonymise_host_contact,
-    erased_address,
 )
 from coordinator.services.privacy_redis import scrub_redis
 from coordinator.services.privacy_scrub import PLACEHOLDER, Needles, sweep_tables
@@ -144,8 +144,7 @@ def erase_round(session: Session, redis: Redis | None, round_: Round) -> RoundEr
         report.hosts += 1
     for consent in session.scalars(select(Consent).join(Placement).where(
             Placement.round_id == round_.id)):
-        consent.email = erased_address("c", consent.id)
-        consent.reason = None  # the decline reason may be in the person's own words
+        anonymise_consent(consent)
         report.consents += 1
     report.messages = _anonymise_round_messages(session, round_.id)
     gone = emails - kept
