@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
+from typing import Any
 
 from flask import Flask
 from redis import Redis
@@ -62,10 +63,10 @@ def _answer_all(app: Flask, round_id: int, rng: random.Random, expire_one: bool)
     return refused
 
 
-def play_round(app: Flask, redis_conn: Redis, round_id: int, *, random_seed: int = 37,
-               time_limit_s: float = 10) -> list[str]:
-    rng = random.Random(random_seed)
-    set_app(app)
+def solve_and_publish(app: Flask, redis_conn: Redis, round_id: int,
+                      time_limit_s: float) -> dict[str, Any]:
+    """Close an open round, let the worker solve it within ``time_limit_s``, publish that run
+    and let the worker send its offers; returns the run's result."""
     with app.app_context():
         session = db.session()
         round_ = session.get(Round, round_id)
@@ -78,11 +79,19 @@ def play_round(app: Flask, redis_conn: Redis, round_id: int, *, random_seed: int
     drain(app, redis_conn)
     with app.app_context():
         session = db.session()
-        first = matching.latest_run(session, round_id)
-        offers.publish_run(session, session.get(Round, round_id), first.id, None)
+        run = matching.latest_run(session, round_id)
+        offers.publish_run(session, session.get(Round, round_id), run.id, None)
         session.commit()
-        first_result = first.result
+        result = run.result
     drain(app, redis_conn)
+    return result
+
+
+def play_round(app: Flask, redis_conn: Redis, round_id: int, *, random_seed: int = 37,
+               time_limit_s: float = 10) -> list[str]:
+    rng = random.Random(random_seed)
+    set_app(app)
+    first_result = solve_and_publish(app, redis_conn, round_id, time_limit_s)
     refused = 0
     for attempt in range(6):
         refused += _answer_all(app, round_id, rng, expire_one=attempt == 0)

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from coordinator import db
 from coordinator.demo import seed_demo_round
+from coordinator.demo_round import solve_and_publish
 from coordinator.models import (
     Application,
     Consent,
-    Event,
     Host,
     Message,
     MessageAttachment,
@@ -33,10 +33,9 @@ from coordinator.models import (
     RoundStatus,
     UndeliverableAddress,
 )
-from coordinator.services import intake, matching, offers
+from coordinator.services import intake, offers
 from coordinator.services.calendar import invitation_ics
 from coordinator.services.privacy import subject_hash
-from coordinator.services.rounds import transition_round
 from workers.drive import drain
 
 EMAIL = "xenia.oerbaek@erase.example"
@@ -82,21 +81,7 @@ def play_round(app: Flask, client: FlaskClient, redis_conn: Redis) -> PlayedRoun
         "manager_email": "manfred.leder@erase.example"})
     assert submitted.status_code == 201, submitted.json
     application_id = submitted.json["id"]
-    with app.app_context():
-        session = db.session()
-        round_ = session.get(Round, round_id)
-        transition_round(session, round_, RoundStatus.CLOSED, None)
-        transition_round(session, round_, RoundStatus.MATCHING, None)
-        event = session.scalars(select(Event).where(Event.kind == "round.matching")).one()
-        event.payload = {**event.payload, "time_limit_s": 3}
-        session.commit()
-    drain(app, redis_conn)
-    with app.app_context():
-        session = db.session()
-        run = matching.latest_run(session, round_id)
-        offers.publish_run(session, session.get(Round, round_id), run.id, None)
-        session.commit()
-    drain(app, redis_conn)
+    solve_and_publish(app, redis_conn, round_id, time_limit_s=3)
     with app.app_context():
         session = db.session()
         for consent in session.scalars(select(Consent).order_by(Consent.id)):
