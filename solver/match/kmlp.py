@@ -23,7 +23,7 @@ proves the km level over every arc.
 
 The pipeline (:mod:`solver.match.side`) first uses :func:`improve_km` and
 :func:`pinned_km_cpsat` with the Lagrangian flow's reduced costs and the aggregated km bound
-(:func:`solver.match.aggregate.aggregated_km_fixing`), which is far tighter here; this LP runs
+(:func:`solver.match.aggregate_km.aggregated_km_floor`), which is far tighter here; this LP runs
 after them when they leave the level unproven.
 """
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.match.aggregate import aggregate_bound, aggregated_km, aggregated_km_floor
+from solver.match.aggregate import aggregate_bound
+from solver.match.aggregate_km import aggregated_km, aggregated_km_floor
 from solver.match.arcs import Arcs
 from solver.match.cpsat import solve_levels
 from solver.match.duals import Weights, potentials, reduced

@@ -12,7 +12,8 @@ from solver.errors import InvalidInput
 from solver.match import aggregate as aggregate_mod
 from solver.match import arcs as arcs_mod
 from solver.match import side as side_mod
-from solver.match.aggregate import aggregate_bound, aggregated_km
+from solver.match.aggregate import aggregate_bound
+from solver.match.aggregate_km import aggregated_km
 from solver.match.api import Clock, fixed_placement
 from solver.match.check import check_match_json
 from solver.match.codec import decode_instance, encode_result
