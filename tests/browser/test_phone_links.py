@@ -72,6 +72,15 @@ def _assert_clear(page: Any, state: str, found: dict[str, list[str]]) -> None:
         found[state] = problems
 
 
+def _answer(page: Any, url: str, state: str, button: str, found: dict[str, list[str]]) -> None:
+    """Open an answer page (offer, RSVP), measure it, answer, and measure the answered page."""
+    page.goto(url)
+    _assert_clear(page, state, found)
+    _submit(page, button)
+    expect(page.locator("[role=status]")).to_be_visible()
+    _assert_clear(page, f"{state} answered", found)
+
+
 def _report(found: dict[str, list[str]]) -> str:
     return "\n".join(f"{state}:\n  " + "\n  ".join(problems) for state, problems in found.items())
 
@@ -82,11 +91,8 @@ def test_signed_link_pages_are_clear_on_a_phone(
     phone.goto(f"{live_server}/?lang={language}")
     found: dict[str, list[str]] = {}
 
-    phone.goto(live_server + participant_links["offer"])
-    _assert_clear(phone, "offer", found)
-    _submit(phone, "button[value=accept]")
-    expect(phone.locator("[role=status]")).to_be_visible()
-    _assert_clear(phone, "offer answered", found)
+    _answer(phone, live_server + participant_links["offer"], "offer", "button[value=accept]",
+            found)
 
     for kind in ("application", "host"):
         link = live_server + participant_links[f"{kind}_link"]
@@ -111,11 +117,8 @@ def test_rsvp_page_is_clear_on_a_phone(live_server: str, phone: Any,
                                        participant_links: dict[str, str], language: str) -> None:
     phone.goto(f"{live_server}/?lang={language}")
     found: dict[str, list[str]] = {}
-    phone.goto(live_server + participant_links["rsvp"])
-    _assert_clear(phone, "rsvp", found)
-    _submit(phone, "main form button[value=yes]")
-    expect(phone.locator("[role=status]")).to_be_visible()
-    _assert_clear(phone, "rsvp answered", found)
+    _answer(phone, live_server + participant_links["rsvp"], "rsvp",
+            "main form button[value=yes]", found)
     assert not found, _report(found)
 
 
