@@ -108,29 +108,25 @@ def _solve_lp(ix: Index, ua: UnitArcs, cols: np.ndarray, rows: _Rows, placed: in
         row.var_index.extend(ks.tolist())
         row.coefficient.extend([1.0] * len(ks))
     by_host = groups(h, n_h)
-    for hi, ks in enumerate(by_host):  # capacity rows
+
+    def load_row(hi: int, limit: np.ndarray, upper: bool) -> None:
+        """load(hi) <= limit (``upper``) or >= limit; for a host with an open switch the
+        limit is scaled by it (limit * open) and the constant side becomes 0."""
         row = lp.constraint.add()
-        row.lower_bound = -math.inf
-        row.var_index.extend(ks.tolist())
-        row.coefficient.extend(size[ks].tolist())
-        if hi in open_var:
-            row.upper_bound = 0.0
-            row.var_index.append(open_var[hi])
-            row.coefficient.append(-float(rows.room[hi]))
-        else:
-            row.upper_bound = float(rows.room[hi])
-    for hi in np.concatenate([rows.open_h, rows.partial]).tolist():  # minimum fill rows
         ks = by_host[hi]
-        row = lp.constraint.add()
-        row.upper_bound = math.inf
         row.var_index.extend(ks.tolist())
         row.coefficient.extend(size[ks].tolist())
+        bound = float(limit[hi])
         if hi in open_var:
-            row.lower_bound = 0.0
             row.var_index.append(open_var[hi])
-            row.coefficient.append(-float(rows.low[hi]))
-        else:
-            row.lower_bound = float(rows.low[hi])
+            row.coefficient.append(-bound)
+            bound = 0.0
+        row.lower_bound, row.upper_bound = (-math.inf, bound) if upper else (bound, math.inf)
+
+    for hi in range(n_h):  # capacity rows
+        load_row(hi, rows.room, upper=True)
+    for hi in np.concatenate([rows.open_h, rows.partial]).tolist():  # minimum fill rows
+        load_row(hi, rows.low, upper=False)
     row = lp.constraint.add()  # placed
     row.lower_bound, row.upper_bound = float(placed), math.inf
     row.var_index.extend(range(n_x))
