@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import visitor_declines
 from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -15,7 +16,7 @@ from test_cancel_race import _finish, _in_thread_once_blocked
 from test_offers import _published
 
 from coordinator import db
-from coordinator.models import Consent, Event, Placement, SolverRun
+from coordinator.models import Event, Placement, SolverRun
 from coordinator.services import matching, offers
 from workers import jobs_resolve
 
@@ -34,9 +35,7 @@ def test_a_resolve_cancelled_mid_solve_changes_no_offer(
         session = db.session()
         declined = next(p for p in offers.current_placements(session, round_id)
                         if p.status == "offered")
-        visitor = session.scalars(select(Consent).where(
-            Consent.placement_id == declined.id, Consent.party == "visitor")).one()
-        assert offers.respond(session, visitor, False) == "recorded"
+        visitor_declines(session, declined.id)
         session.flush()
         event = session.scalars(select(Event).where(Event.kind == "placement.declined")).one()
         event.payload = {**(event.payload or {}), "time_limit_s": 5}

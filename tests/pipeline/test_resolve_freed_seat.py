@@ -4,13 +4,13 @@ while the other open offers stay as they were (``keep_previous``)."""
 from __future__ import annotations
 
 from flask import Flask
-from helpers import drain
+from helpers import drain, visitor_declines
 from redis import Redis
 from sqlalchemy import select
 from testing_support import application_payload, host_payload
 
 from coordinator import db
-from coordinator.models import Consent, Event, Placement, Round, RoundStatus
+from coordinator.models import Event, Placement, Round, RoundStatus
 from coordinator.services import intake, matching, offers
 from coordinator.services.rounds import transition_round
 
@@ -71,9 +71,7 @@ def test_a_declined_seat_goes_to_the_first_runs_unplaced(app: Flask, redis_conn:
 
     with app.app_context():  # the visitor holding the only seat of the first host says no
         session = db.session()
-        visitor = session.scalars(select(Consent).where(
-            Consent.placement_id == before[holder][0], Consent.party == "visitor")).one()
-        assert offers.respond(session, visitor, False) == "recorded"
+        visitor_declines(session, before[holder][0])
         session.commit()
     drain(app, redis_conn)
 

@@ -10,13 +10,13 @@ from collections import Counter
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import drain
+from helpers import drain, visitor_declines
 from redis import Redis
 from sqlalchemy import select
 from test_offers import _published
 
 from coordinator import db
-from coordinator.models import Consent, Event, Host, Placement, SolverRun
+from coordinator.models import Event, Host, Placement, SolverRun
 from coordinator.services import offers
 from workers import jobs_resolve
 
@@ -30,9 +30,7 @@ def test_two_declines_resolve_one_after_the_other(
         first, second = [p for p in offers.current_placements(session, round_id)
                          if p.status == "offered"][:2]
         for placement in (first, second):
-            visitor = session.scalars(select(Consent).where(
-                Consent.placement_id == placement.id, Consent.party == "visitor")).one()
-            assert offers.respond(session, visitor, False) == "recorded"
+            visitor_declines(session, placement.id)
         session.commit()
         events = list(session.scalars(select(Event.id).where(
             Event.kind == "placement.declined").order_by(Event.id)))
