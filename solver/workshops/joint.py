@@ -31,6 +31,42 @@ class JointSolution:
     bound_km: int
 
 
+class LevelBounds:
+    """The bounds of a lexicographic solve (scheduled, then kept, then km), level by level,
+    kept honest: a level's own bound is reported only when the floors it ran under contain
+    the lexicographic optimum, otherwise the trivial one. Shared by the MIP and CP-SAT."""
+
+    def __init__(self, levels: int, candidates: int, kept: int, with_previous: bool,
+                 km_under_kept: bool) -> None:
+        self.levels, self.candidates, self.kept = levels, candidates, kept
+        self.with_previous, self.km_under_kept = with_previous, km_under_kept
+        self.bounds: dict[str, int] = {}
+        self.proven_above, self.scheduled_proven = True, False
+
+    def unsolved(self) -> None:
+        """A level found nothing: no bound from here on is proven."""
+        self.proven_above = False
+
+    def record(self, name: str, bound: float, maximise: bool, optimal: bool) -> None:
+        self.bounds[name] = math.floor(bound + 1e-6) if maximise else math.ceil(bound - 1e-6)
+        if name == "kept" and not self.proven_above:
+            self.bounds[name] = self.kept  # a kept bound under an unproven scheduled level
+        if name == "km" and self.km_under_kept and not self.scheduled_proven:
+            self.bounds[name] = 0  # the kept floor it ran under may exclude the lex optimum
+        self.proven_above = self.proven_above and optimal
+        self.scheduled_proven = self.scheduled_proven or (
+            name == "scheduled" and self.proven_above)
+
+    def solution(self, choice: dict[str, np.ndarray]) -> JointSolution:
+        return JointSolution(
+            choice,
+            self.proven_above and len(self.bounds) == self.levels,
+            self.bounds.get("scheduled", self.candidates),
+            self.bounds.get("kept", self.kept) if self.with_previous else None,
+            self.bounds.get("km", 0),
+        )
+
+
 def build_joint(lm: LinearModel, arcs: Arcs, candidates: np.ndarray) -> tuple[np.ndarray, dict]:
     """y per group (-1: not a candidate) and per half (g, j, cost, x, HalfArcs) of the arcs."""
     y = np.full(len(arcs.sizes), -1, dtype=np.int64)
@@ -104,8 +140,9 @@ def solve_joint(
     if kept_vars:
         levels.append(("kept", np.array(kept_vars), np.ones(len(kept_vars)), True))
     levels.append(("km", km_index, km_cost, False))
-    choice, proven_above, scheduled_proven = fallback, True, False
-    bounds: dict[str, int] = {}
+    choice = fallback
+    bounds = LevelBounds(len(levels), len(candidates), len(kept_vars), previous is not None,
+                         km_under_kept=bool(kept_vars))
     for index, (name, idx, coef, maximise) in enumerate(levels):
         if name == "km" and improve is not None and not kept_vars:
             better = improve(choice)
@@ -118,26 +155,14 @@ def solve_joint(
         run = lm.solve(now + share)
         found = read(run.values) if run.values is not None else None
         if found is None:
-            proven_above = False
+            bounds.unsolved()
             break
         choice = found
         value = int(round(float(coef @ run.values[idx])))
-        bound = value if run.status == "OPTIMAL" else run.bound
-        bounds[name] = math.floor(bound + 1e-6) if maximise else math.ceil(bound - 1e-6)
-        if name == "kept" and not proven_above:
-            bounds[name] = len(kept_vars)  # proven only under a scheduled floor that may be too low
-        if name == "km" and kept_vars and not scheduled_proven:
-            bounds[name] = 0  # the kept floor it ran under may exclude the lexicographic optimum
-        proven_above = proven_above and run.status == "OPTIMAL"
-        scheduled_proven = scheduled_proven or (name == "scheduled" and proven_above)
+        optimal = run.status == "OPTIMAL"
+        bounds.record(name, value if optimal else run.bound, maximise, optimal)
         if maximise:
             lm.add_row(idx, coef, lower=value)
         else:
             lm.add_row(idx, coef, upper=value)
-    return JointSolution(
-        choice,
-        proven_above and len(bounds) == len(levels),
-        bounds.get("scheduled", len(candidates)),
-        bounds.get("kept", len(kept_vars)) if previous is not None else None,
-        bounds.get("km", 0),
-    )
+    return bounds.solution(choice)

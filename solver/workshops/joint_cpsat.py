@@ -10,7 +10,6 @@ for km, when the constraint it was proven under contains the lexicographic optim
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -18,7 +17,7 @@ from ortools.sat.python import cp_model
 
 from solver.workshops.cpsat import add_half, found, make_solver
 from solver.workshops.eligibility import Arcs
-from solver.workshops.joint import JointSolution
+from solver.workshops.joint import JointSolution, LevelBounds
 from solver.workshops.model import FOLLOWUP, KINDS, PREP
 
 
@@ -71,8 +70,10 @@ def solve_joint_cpsat(
     if kept:
         levels.append(("kept", sum(kept), True))
     levels.append(("km", halves[PREP][1].cost + halves[FOLLOWUP][1].cost, False))
-    choice, proven_above, scheduled_proven = hint, True, False
-    bounds: dict[str, int] = {}
+    choice = hint
+    # km's bound is dropped under any previous schedule, kept level or not (conservative).
+    bounds = LevelBounds(len(levels), len(candidates), len(kept), previous is not None,
+                         km_under_kept=previous is not None)
     for index, (name, expr, maximise) in enumerate(levels):
         set_hint(choice)
         model.clear_objective()
@@ -85,23 +86,10 @@ def solve_joint_cpsat(
         solver = make_solver(now + share, workers, seed + index)
         status = solver.solve(model)
         if not found(status):
-            proven_above = False
+            bounds.unsolved()
             break
         choice = read(solver)
         value = int(round(solver.objective_value))
-        bound = solver.best_objective_bound
-        bounds[name] = math.floor(bound + 1e-6) if maximise else math.ceil(bound - 1e-6)
-        if name == "kept" and not proven_above:
-            bounds[name] = len(kept)  # a kept bound under an unproven scheduled level is not valid
-        if name == "km" and previous is not None and not scheduled_proven:
-            bounds[name] = 0  # the kept floor it ran under may exclude the lexicographic optimum
-        proven_above = proven_above and status == cp_model.OPTIMAL
-        scheduled_proven = scheduled_proven or (name == "scheduled" and proven_above)
+        bounds.record(name, solver.best_objective_bound, maximise, status == cp_model.OPTIMAL)
         model.add(expr >= value if maximise else expr <= value)
-    return JointSolution(
-        choice,
-        proven_above and len(bounds) == len(levels),
-        bounds.get("scheduled", len(candidates)),
-        bounds.get("kept", len(kept)) if previous is not None else None,
-        bounds.get("km", 0),
-    )
+    return bounds.solution(choice)
