@@ -8,9 +8,9 @@ but only ~600k of the ~20M visitor-host pairs exist as arcs. Here:
   cost as one level, for a short share of the time (the km level is left to the flow polish:
   measured at 10k, CP-SAT's own km level spent 15 s for less than the polish gains in one);
 * the lone visitors re-solved by exact flow around CP-SAT's teams and minimum fills;
-* a large-neighbourhood search with the rest of the time: ~120 nearby hosts at a time, their
-  units re-decided exactly by a small CP-SAT model (10k, 30 s at load ~5: 53 neighbourhoods,
-  rank cost 28311 -> 28164 where the global model alone ended near 28200), then the polish again.
+* a large-neighbourhood search with the rest of the time: ~250 nearby hosts at a time, their
+  units re-decided exactly by a small CP-SAT model on each unit's 6 cheapest arcs (10k, 25 s at
+  load 5-9: rank cost 28396 -> 28149; the global model alone ends near 28200), then the polish.
 
 The bound is the flow relaxation's (proven by pricing), so ``OPTIMAL`` only when the incumbent
 reaches it. What this replaces: the generic fixing rounds re-priced every omitted arc below
@@ -45,7 +45,12 @@ ARCS_PER_UNIT = 3
 RESERVE_S = 6.0
 # Neighbourhood search after the global CP-SAT: the hosts nearest a random centre, every unit
 # placed there or unplaced with an arc there re-decided exactly, the rest frozen.
-NEIGHBOUR_HOSTS = 120
+NEIGHBOUR_HOSTS = 250
+# Unit arcs a neighbourhood may use (besides the current ones): the cheapest by reduced cost per
+# unit. 10k, 25 s of search from the repaired relaxation at load 5-9: all arcs and 120 hosts
+# 28227 (78 neighbourhoods), 6 per unit 28166 (187), 3 per unit 28179 (239); 6 per unit and
+# 250 hosts 28149 (100), 500 hosts 28164 (35).
+NEIGHBOUR_ARCS_PER_UNIT = 6
 NEIGHBOUR_SECONDS = 1.5  # per neighbourhood, most prove in far less
 # Of the time left: the global model first, then the neighbourhoods (10k, 30 s: 0.5 and 0.15
 # ended alike, 28190 and 28177; all neighbourhoods 28208).
@@ -84,16 +89,14 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     info: dict = {"unit_arcs": len(ua.u), "fixing": "priced"}
     if bound is not None and lex_key(place.objective(ix)) == lex_key(bound) and fills_ok(ix, place):
         return place, Status.OPTIMAL, bound, info
+    order = (np.lexsort((ua.cost, unit_reduced(ix, ua, w, rel))) if rel.duals is not None
+             else np.lexsort((ua.km, ua.cost)))  # cheapest first
     if not fills_ok(ix, place):
         # Fixed pairs leave a host under-filled: CP-SAT on every arc has to find the fill.
         sub = np.ones(len(ua.u), dtype=bool)
     else:
         sub = chosen.copy()
-        if rel.duals is not None:
-            urc = unit_reduced(ix, ua, w, rel)
-            sub[np.lexsort((ua.cost, urc))[:ARCS_PER_UNIT * ua.n_units]] = True
-        else:
-            sub[np.lexsort((ua.km, ua.cost))[:ARCS_PER_UNIT * ua.n_units]] = True
+        sub[order[:ARCS_PER_UNIT * ua.n_units]] = True
     info.update(unit_arcs=int(sub.sum()))
     clock.report("fixing", objective=place.objective(ix), bound=bound, unit_arcs=int(sub.sum()))
     reserved = _Reserved(clock, RESERVE_S)
@@ -107,9 +110,12 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     if fills_ok(ix, place):
         place = polish(ix, rel.arcs, place, w)
         clock.report("polish", objective=place.objective(ix), bound=bound)
+        allowed = np.zeros(len(ua.u), dtype=bool)
+        allowed[order[:NEIGHBOUR_ARCS_PER_UNIT * ua.n_units]] = True
         chosen, tried = improve_by_neighbourhoods(ix, ua, fixed_load, ua.used_by(place), clock,
                                                   reserved.remaining(), workers,
-                                                  ix.inst.settings.seed or 0, rel.place.host)
+                                                  ix.inst.settings.seed or 0, rel.place.host,
+                                                  allowed)
         better = place_units(ua, base, chosen)
         if lex_key(better.objective(ix)) < lex_key(place.objective(ix)):
             place = polish(ix, rel.arcs, better, w)
@@ -135,12 +141,12 @@ def _placed_rank_coefficients(ix: Index, ua: UnitArcs, rows: np.ndarray) -> np.n
 
 def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
                               chosen: np.ndarray, clock: Any, seconds: float, workers: int | None,
-                              seed: int, relaxed: np.ndarray | None = None
-                              ) -> tuple[np.ndarray, int]:
+                              seed: int, relaxed: np.ndarray | None = None,
+                              allowed: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Large-neighbourhood search: repeatedly take the ``NEIGHBOUR_HOSTS`` hosts nearest a random
-    host, free every unit placed there and every unplaced unit with an arc there, and solve that
-    part exactly (placed and rank cost; km by the flow polish after) with everything else frozen. A
-    neighbourhood's solution replaces the current one only when it is better, so the result is
+    host, free every unit placed there and every unplaced unit with an arc there (only arcs in
+    ``allowed`` or in use, when given), and solve that part exactly (placed and rank cost; km by
+    the flow polish after) with everything else frozen. A neighbourhood's solution replaces the current one only when it is better, so the result is
     feasible and lexicographically no worse. With ``relaxed`` (the relaxation's host per
     visitor), every other centre is a host where the current placement differs from it: that
     is where the rank cost above the bound was paid. Returns the choice and the
@@ -176,6 +182,8 @@ def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
         movable[ua.u[rows][~placed_unit[ua.u[rows]]]] = True
         movable[ua.u[chosen & in_hood[ua.h]]] = True
         rows = rows[movable[ua.u[rows]]]
+        if allowed is not None:
+            rows = rows[allowed[rows] | chosen[rows]]
         tried += 1
         if len(rows) == 0:
             stall += 1
