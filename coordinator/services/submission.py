@@ -5,15 +5,16 @@ choices, its ``application.submitted`` event and its queued ``application_receiv
 (whose text and signed edit link the email worker renders, see ``services/mail.py``). The ORM's unit of work cost more than everything else together
 here, so these are Core statements built once (a statement object caches its compiled SQL).
 
-On PostgreSQL a submission is two statements: a select that checks the round and the hosts
-and draws the new id from the sequence, then one INSERT whose data-modifying CTEs write all
-four rows (foreign keys are checked at the end of the statement, so the choices may name the
-application of the same statement). SQLite, which has no DML in CTEs, gets one INSERT per
-table. One live application per person is the unique index's job: a duplicate surfaces as an
-IntegrityError from the insert (the caller rolls back).
+On PostgreSQL a submission is one statement (``_submit_in_one``): its CTEs check the round
+and the hosts, draw the new id from the sequence and write all four rows, and it returns
+what the checks read, so the errors are worked out here (foreign keys are checked at the end
+of the statement, so the choices may name the application of the same statement). SQLite,
+which has no DML in CTEs, gets a select and one INSERT per table. One live application per
+person is the unique index's job: a duplicate surfaces as an IntegrityError from the insert
+(the caller rolls back).
 
-A submission that stores nothing else (no Idempotency-Key to remember) runs those two
-statements in autocommit mode on a connection of its own (``submit_application_alone``):
+A submission that stores nothing else (no Idempotency-Key to remember) runs that statement
+in autocommit mode on a connection of its own (``submit_application_alone``):
 no BEGIN, no COMMIT, no ORM session.
 """
 
@@ -29,11 +30,13 @@ import psycopg
 from sqlalchemy import (
     ARRAY,
     JSON,
+    BigInteger,
     Connection,
     Dialect,
     Engine,
     Insert,
     Integer,
+    Select,
     String,
     Table,
     and_,
@@ -46,8 +49,10 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    true,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,16 +103,6 @@ _OFFERED = and_(_HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == "active",
 _ROUND_AND_HOSTS = select(
     _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km, _HOSTS.c.id,
 ).select_from(_ROUNDS.outerjoin(_HOSTS, _OFFERED)).where(_ROUNDS.c.id == bindparam("round_id"))
-# PostgreSQL: one row, with the offered hosts as an array and the new application's id (the
-# ranked hosts as one array parameter, so the SQL is the same for any number of them).
-_ROUND_HOSTS_AND_ID = select(
-    _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km,
-    select(func.array_agg(_HOSTS.c.id)).where(
-        _HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == _inline("active", String()),
-        _HOSTS.c.id == any_(bindparam("host_ids", type_=ARRAY(Integer)))).scalar_subquery(),
-    func.nextval(func.pg_get_serial_sequence(_inline("applications", String()),
-                                             _inline("id", String()))),
-).where(_ROUNDS.c.id == bindparam("round_id"))
 _INSERT_APPLICATION = insert(_APPLICATIONS).returning(_APPLICATIONS.c.id)
 _INSERT_CHOICE = insert(_CHOICES)
 
@@ -186,61 +181,113 @@ def _message_row(row: dict[str, Any], application_id: int) -> dict[str, Any]:
         round_id=row["round_id"])
 
 
-_APPLICATION_PARAMETERS = {"id": "a_id", "round_id": "round_id", "created_at": "now",
-                           "updated_at": "now", **{name: f"a_{name}" for name in APPLICATION_FIELDS}}
-_EVENT_PARAMETERS = {"subject_id": "a_id", "round_id": "round_id", "created_at": "now"}
+_APPLICATION_PARAMETERS = {"round_id": "round_id", "created_at": "now", "updated_at": "now",
+                           **{name: f"a_{name}" for name in APPLICATION_FIELDS}}
+_EVENT_PARAMETERS = {"round_id": "round_id", "created_at": "now"}
 _EVENT_CONSTANTS = {"kind": "application.submitted", "subject_type": "application",
                     "payload": {}, "dispatched_at": None, "attempts": 0}
 _MESSAGE_PARAMETERS = {"round_id": "round_id", "created_at": "now", "language": "a_language",
-                       "recipient": "a_email", "dedup_key": "m_dedup_key", "context": "m_context"}
+                       "recipient": "a_email"}
 
 
-def _values(table: Table, parameters: dict[str, str], constants: dict[str, Any]) -> dict[str, Any]:
+def _values(table: Table, parameters: dict[str, Any], constants: dict[str, Any]) -> dict[str, Any]:
     """A value for each column of ``table`` (its key only when ``parameters`` names it): the
-    parameter named there (one name in several places is one parameter), else the constant.
+    parameter named there (one name in several places is one parameter) or the SQL expression
+    given there, else the constant.
 
     psycopg adapts every parameter of every execution; a value that is the same in every
     submission costs nothing written into the SQL. A column added to the table must be
     given one or the other here (a KeyError at import otherwise).
     """
-    return {column.name: bindparam(parameters[column.name], type_=column.type)
-            if column.name in parameters else _inline(constants[column.name], column.type)
-            for column in table.columns if column.name in parameters or not column.primary_key}
+    values = {}
+    for column in table.columns:
+        given = parameters.get(column.name)
+        if isinstance(given, str):
+            values[column.name] = bindparam(given, type_=column.type)
+        elif given is not None:
+            values[column.name] = given
+        elif not column.primary_key:
+            values[column.name] = _inline(constants[column.name], column.type)
+    return values
 
 
-def _insert_all_four() -> Insert:
-    """PostgreSQL: the application, its choices, its event and its message in one statement.
+def _insert_from(table: Table, values: dict[str, Any], source: Any) -> Insert:
+    """INSERT INTO ``table`` the ``values`` once per row of ``source`` (none: nothing)."""
+    return insert(table).from_select(list(values), select(*values.values()).select_from(source))
 
-    The choices come from one array parameter (``unnest ... WITH ORDINALITY`` gives the
-    ranks), so the statement is the same for any number of them and compiles once (a
-    multi-row VALUES clause is never cached).
+
+def _submit_in_one() -> Select[Any]:
+    """PostgreSQL: check the round and the hosts, draw the id, write all four rows: one statement.
+
+    ``round_row`` reads the round (status, weeks, default km, which of the ranked hosts it
+    offers) and draws the application's id; ``checked`` is that row only when the round is
+    open and offers every week and host asked for (``_checked``'s conditions), and the four
+    inserts select from it, so they write nothing otherwise. The statement returns
+    ``round_row`` (no row: no such round) and how many applications it stored, for
+    ``_checked`` to say what failed. The choices come from one array parameter (``unnest ...
+    WITH ORDINALITY`` gives the ranks), so the statement is the same for any number of them
+    and compiles once.
     """
-    application = insert(_APPLICATIONS).values(_values(
-        _APPLICATIONS, _APPLICATION_PARAMETERS, {"status": "submitted"})).cte("new_application")
-    event = insert(_EVENTS).values(
-        _values(_EVENTS, _EVENT_PARAMETERS, _EVENT_CONSTANTS)).cte("new_event")
-    # The confirmation's columns that are the same for every applicant.
-    message_constants = {**_column_defaults(_MESSAGES), **unrendered_message_row(
-        template="application_received", language="", recipient="", ids={}, dedup_key="",
-        round_id=None)}
-    ranked = func.unnest(bindparam("c_host_ids", type_=ARRAY(Integer))).table_valued(
+    host_ids = bindparam("host_ids", type_=ARRAY(Integer))
+    round_ = select(
+        _ROUNDS.c.status, _ROUNDS.c.weeks, _ROUNDS.c.default_max_km,
+        select(func.coalesce(func.array_agg(_HOSTS.c.id),
+                             literal_column("ARRAY[]::INTEGER[]"))).where(
+            _HOSTS.c.round_id == _ROUNDS.c.id, _HOSTS.c.status == _inline("active", String()),
+            _HOSTS.c.id == any_(host_ids)).scalar_subquery().label("offered"),
+        func.nextval(func.pg_get_serial_sequence(_inline("applications", String()),
+                                                 _inline("id", String()))).label("id"),
+    ).where(_ROUNDS.c.id == bindparam("round_id", type_=Integer)).cte("round_row")
+    weeks = bindparam("a_weeks", type_=_APPLICATIONS.c.weeks.type)
+    checked = select(round_.c.id, round_.c.default_max_km).where(
+        round_.c.status == _inline(RoundStatus.OPEN.value, String()),
+        cast(round_.c.weeks, JSONB).bool_op("@>")(cast(weeks, JSONB)),
+        round_.c.offered.bool_op("@>")(host_ids)).cte("checked")
+
+    application = _insert_from(_APPLICATIONS, _values(_APPLICATIONS, {
+        **_APPLICATION_PARAMETERS, "id": checked.c.id,
+        # Absent (or 0): the round's default, as _application_row has it.
+        "max_km": func.coalesce(
+            func.nullif(bindparam("a_max_km", type_=Integer), _inline(0, Integer())),
+            checked.c.default_max_km),
+    }, {"status": "submitted"}), checked).returning(_APPLICATIONS.c.id).cte("new_application")
+    event = _insert_from(_EVENTS, _values(
+        _EVENTS, {**_EVENT_PARAMETERS, "subject_id": checked.c.id}, _EVENT_CONSTANTS),
+        checked).cte("new_event")
+    ranked = func.unnest(host_ids).table_valued(
         "host_id", with_ordinality="rank").render_derived()
     choices = insert(_CHOICES).from_select(
         ["application_id", "rank", "host_id"],
-        select(bindparam("a_id", type_=Integer), ranked.c.rank, ranked.c.host_id),
+        select(checked.c.id, ranked.c.rank, ranked.c.host_id).select_from(
+            checked.join(ranked, true())),
     ).cte("new_choices")
-    return insert(_MESSAGES).values(_values(_MESSAGES, _MESSAGE_PARAMETERS, message_constants)
-                                    ).add_cte(application, event, choices)
+    # The confirmation's columns that are the same for every applicant; its dedup key and
+    # context name the id drawn here, so they are built here (as _message_row builds them).
+    message_constants = {**_column_defaults(_MESSAGES), **unrendered_message_row(
+        template="application_received", language="", recipient="", ids={}, dedup_key="",
+        round_id=None)}
+    message = _insert_from(_MESSAGES, _values(_MESSAGES, {
+        **_MESSAGE_PARAMETERS,
+        "dedup_key": func.concat(
+            _inline("application_received:", String()), checked.c.id,
+            _inline(":submitted:", String()), bindparam("m_updated_s", type_=BigInteger)),
+        "context": func.json_build_object(
+            _inline("application_id", String()), checked.c.id,
+            _inline("reason", String()), _inline("submitted", String())),
+    }, message_constants), checked).cte("new_message")
+    stored = select(func.count()).select_from(application).scalar_subquery()
+    return select(round_.c.status, round_.c.weeks, round_.c.default_max_km, round_.c.offered,
+                  round_.c.id, stored).add_cte(application, event, choices, message)
 
 
-_INSERT_ALL_FOUR = _insert_all_four()
+_SUBMIT_IN_ONE = _submit_in_one()
 
 
 class _DriverStatement:
     """A statement compiled once to the driver's SQL and run on the driver's cursor.
 
     SQLAlchemy's execution path (cache lookup, parameter construction, result set-up) cost
-    more CPU than psycopg itself for these two statements. The cursor belongs to the
+    more CPU than psycopg itself for these statements. The cursor belongs to the
     connection's transaction, so the request's commit or rollback covers it; a driver error
     goes through SQLAlchemy's own handling (IntegrityError, and a lost connection
     invalidating the pool, as any statement would). The column types' bind processors (JSON,
@@ -291,18 +338,18 @@ def _driver_statement(connection: Connection, name: str, statement: Any) -> _Dri
 def _insert_postgresql(connection: Connection, round_id: int,
                        data: dict[str, Any]) -> dict[str, Any]:
     host_ids: list[int] = data.get("host_choices") or []
-    rows = _driver_statement(connection, "round_hosts_and_id", _ROUND_HOSTS_AND_ID).execute(
-        connection, {"round_id": round_id, "host_ids": host_ids})
-    round_ = _checked(rows, data, set(rows[0][3] or ()) if rows else set())
-    application_id: int = round_[4]
-    row = _application_row(data, round_id, round_[2], utcnow())
-    message = _message_row(row, application_id)
-    params = {"a_id": application_id, "round_id": round_id, "now": row["created_at"],
+    # max_km as sent: the statement falls back to the round's default (known after it).
+    row = _application_row(data, round_id, 0, utcnow())
+    params = {"round_id": round_id, "host_ids": host_ids, "now": row["created_at"],
               **{f"a_{name}": row[name] for name in APPLICATION_FIELDS},
-              "m_dedup_key": message["dedup_key"], "m_context": message["context"],
-              "c_host_ids": host_ids}
-    _driver_statement(connection, "insert_all_four", _INSERT_ALL_FOUR).execute(connection, params)
-    return {**row, "id": application_id}
+              "a_max_km": data.get("max_km"), "m_updated_s": int(row["updated_at"].timestamp())}
+    rows = _driver_statement(connection, "submit_in_one", _SUBMIT_IN_ONE).execute(
+        connection, params)
+    round_ = _checked(rows, data, set(rows[0][3]) if rows else set())
+    if round_[5] != 1:
+        raise RuntimeError(f"round {round_id} passed the checks here but not in the statement")
+    row["max_km"] = data.get("max_km") or round_[2]
+    return {**row, "id": round_[4]}
 
 
 def _insert_any_database(connection: Connection, round_id: int,
@@ -354,11 +401,9 @@ def submit_application_alone(engine: Engine, round_id: int,
                              data: dict[str, Any]) -> dict[str, Any]:
     """``insert_application`` for a request that writes nothing else, committed on return.
 
-    PostgreSQL only. The two statements run on a pooled connection of their own in
-    autocommit mode: the INSERT writes all four rows in one statement, so it is atomic by
-    itself, and the select before it took no locks inside a transaction either (a round
-    closing between the two was as possible then as now). That saves the BEGIN and COMMIT
-    round trips and the ORM session's transaction. Same errors as ``insert_application``;
+    PostgreSQL only. The one statement runs on a pooled connection of its own in autocommit
+    mode (a statement is atomic by itself). That saves the BEGIN and COMMIT round trips and
+    the ORM session's transaction. Same errors as ``insert_application``;
     a lost connection invalidates the pool as any statement's would.
     """
     autocommit = _AUTOCOMMIT_ENGINES.get(engine)
