@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import _bound_from, _cap, _params
+from solver.match.cpsat import _bound_from, _cap, _params, add_hints
 from solver.match.flow import max_flow_min_cost
 from solver.match.index import Index
 from solver.match.model import Objective
@@ -170,8 +170,7 @@ def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.nda
     model.maximize(obj)
     # Hint: the incumbent.
     used = chosen[ex]
-    for var, val in zip(x, used.tolist(), strict=True):
-        model.add_hint(var, val)
+    add_hints(model, x, used.tolist())
     inc_agg = np.flatnonzero(chosen & agg)
     on_w = set(ua.u[inc_agg].tolist())
     for u, var in w.items():

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from solver.match.aggregate import Aggregated, _closed, _complete, _hall_cut, _Parts
 from solver.match.arcs import Arcs
-from solver.match.cpsat import _params
+from solver.match.cpsat import _params, add_hints
 from solver.match.duals import potentials
 from solver.match.index import Index
 from solver.match.placement import Placement
@@ -207,8 +207,7 @@ def _hint(model: cp_model.CpModel, ua: UnitArcs, p: _Parts, place: Placement) ->
     """A complete hint from a real placement."""
     chosen = ua.used_by(place)
     model.clear_hints()
-    for var, val in zip(p.x, chosen[p.ex].tolist(), strict=True):
-        model.add_hint(var, val)
+    add_hints(model, p.x, chosen[p.ex].tolist())
     on = chosen & p.agg
     on_w = set(ua.u[on].tolist())
     for u, var in p.w.items():

@@ -44,6 +44,16 @@ def _params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) 
         p.subsolvers.extend(["max_lp", "default_lp"])
 
 
+def add_hints(model: cp_model.CpModel, variables: list, values: list) -> None:
+    """Hint many Boolean (positive) variables at once: ``add_hint`` one by one cost ~0.3 s
+    for the ~66k hinted arcs of a 1k side-constraint run."""
+    if len(variables) != len(values):
+        raise ValueError(f"{len(variables)} variables, {len(values)} hint values")
+    hint = model.proto.solution_hint
+    hint.vars.extend([var.index for var in variables])
+    hint.values.extend([int(val) for val in values])
+
+
 def _model(ix: Index, ua: UnitArcs, fixed_load: np.ndarray):
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(len(ua.u))]
@@ -176,8 +186,7 @@ def solve_levels(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarra
     for level in levels:
         name, sense, expr = level.name, level.sense, level.expr
         model.clear_hints()
-        for var, val in zip(x, chosen.tolist(), strict=True):
-            model.add_hint(var, val)
+        add_hints(model, x, chosen.tolist())
         used = set(ua.h[chosen].tolist())
         for h, var in opens.items():  # a complete hint: CP-SAT starts from it at once
             model.add_hint(var, h in used)

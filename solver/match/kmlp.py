@@ -37,7 +37,7 @@ from ortools.linear_solver import linear_solver_pb2 as pb
 from ortools.linear_solver.python import model_builder_helper as mbh
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import _model, _params
+from solver.match.cpsat import _model, _params, add_hints
 from solver.match.index import Index
 from solver.match.units import UnitArcs
 
@@ -220,8 +220,7 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     model.add(cp_model.LinearExpr.weighted_sum(x, sub.cost.tolist()) <= rank)
     model.minimize(cp_model.LinearExpr.weighted_sum(x, sub.km.tolist()))
     hint = chosen[keep]
-    for var, val in zip(x, hint.tolist(), strict=True):
-        model.add_hint(var, val)
+    add_hints(model, x, hint.tolist())
     used = set(sub.h[hint].tolist())
     for h, var in opens.items():
         model.add_hint(var, h in used)

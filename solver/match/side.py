@@ -114,6 +114,7 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
         place = polish(ix, rel.arcs, place, w)
         with_km, prices, unit_rc = _lagrange(ix, agg.bound, rel, base, fixed_load, complete,
                                              clock, ua)
+        clock.report("km lagrange", objective=place.objective(ix), bound=with_km)
         if two and unit_rc is not None and clock.remaining() > 0.5:
             # A better km first, on the arcs of least Lagrangian reduced cost (a better hint
             # and a tighter first Benders cut for the aggregated km level below).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,7 @@ class UnitArcs:
     kept: np.ndarray
     worst: np.ndarray  # largest member rank cost (minimax)
     rows: list[np.ndarray]  # member arc rows of each unit arc
+    _flat: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
 
     def subset(self, keep: np.ndarray) -> UnitArcs:
@@ -41,12 +42,18 @@ class UnitArcs:
         """Reduce a per-member-arc array to one value per unit arc ("sum" or "all")."""
         if len(self.u) == 0:
             return member_values[:0]
-        flat = np.concatenate(self.rows)
-        starts = np.concatenate([[0], np.cumsum(self.size)[:-1]])
+        flat, starts = self._flat_rows()
         values = member_values[flat]
         if how == "all":
             return np.logical_and.reduceat(values.astype(bool), starts)
         return np.add.reduceat(values, starts)
+
+    def _flat_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        # Cached: concatenating ~250k row arrays at 1k took ~30 ms a call, a dozen calls a run.
+        if self._flat is None:
+            self._flat = (np.concatenate(self.rows),
+                          np.concatenate([[0], np.cumsum(self.size)[:-1]]).astype(np.int64))
+        return self._flat
 
     def used_by(self, place: Placement) -> np.ndarray:
         """The unit arcs a placement uses (every member at that host)."""
@@ -69,7 +76,9 @@ def build_units(ix: Index, arcs: Arcs, base: Placement) -> UnitArcs:
     key = unit_of[free.v] * max(ix.n_hosts, 1) + free.h
     order = np.argsort(key, kind="stable")
     uniq, start = np.unique(key[order], return_index=True)
-    rows = np.split(order, start[1:]) if len(order) else []
+    # Slices, not np.split (at 1k: 0.45 s for ~250k pieces, slices ~0.05 s).
+    ends = np.append(start[1:], len(order)).tolist() if len(order) else []
+    rows = [order[a:b] for a, b in zip(start.tolist(), ends, strict=True)]
     sums = {name: np.add.reduceat(vals[order], start) if len(order) else vals[:0]
             for name, vals in (("cost", free.cost), ("km", free.km), ("kept", kept))}
     worst = np.maximum.reduceat(free.cost[order], start) if len(order) else free.cost[:0]
