@@ -40,6 +40,10 @@ AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
 # (1k: ~4-5 s to a proof at load 4-6, without CP-SAT's presolve)
 KM_BOUND_SHARE, KM_FIXING_SHARE = 0.3, 0.95
 KM_FIXED_ARCS = 40_000  # the km fixing keeps at most this many unit arcs (1k: 36k at the gap of 61 km)
+# When the incumbent's gap would keep more: a first round on at most this many, for this share
+# of the time left (1k seed 3: 42552 found, 62.6k arcs at its gap, 40k kept (T = 61) took
+# 3.4-5.7 s to find and prove 42448 = LB + 26)
+KM_FIRST_ARCS, KM_FIRST_SHARE = 20_000, 0.3
 KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 # CP-SAT's share of the time in a fixing round; less when the aggregated bound and the km level
 # follow, and then without its own km level (measured at 1k under load: that spent 17 s on the
@@ -173,31 +177,47 @@ def _km_by_fixing(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     if floor is None:
         return place, None
     lb, rc = floor
-    fixed, found = base.objective(ix), place.objective(ix)
-    if lb >= found.total_km or clock.remaining() < 0.5:
-        return place, min(lb, found.total_km)
+    fixed = base.objective(ix)
     unranked = agg.parts.agg
-    room = KM_FIXED_ARCS - int((~unranked).sum())
     by_rc = np.sort(rc[unranked])
-    top = found.total_km - 1 - lb
-    if room <= 0:
-        return place, lb
-    if room < len(by_rc) and by_rc[room] <= top:
-        top = int(by_rc[room]) - 1  # ties at by_rc[room] would overflow the room
-    keep = ~unranked | (rc <= top) | ua.used_by(place)
-    clock.report("km fixing", km_bound=lb, rc_max=top, kept=int(keep.sum()))
-    chosen, cp_bound = pinned_km_cpsat(ix, ua, keep, fixed_load, ua.used_by(place),
-                                       found.placed - fixed.placed,
-                                       found.rank_cost - fixed.rank_cost,
-                                       clock.remaining() * KM_FIXING_SHARE, workers, seed)
-    better = place_units(ua, base, chosen)
-    if better.objective(ix).total_km < found.total_km:
-        place = better
-    value = place.objective(ix).total_km
-    if cp_bound is None:
-        return place, lb
-    # A solution inside the kept arcs has km >= cp_bound; outside, >= lb + top + 1.
-    return place, min(value, max(lb, min(fixed.total_km + cp_bound, lb + top + 1)))
+    n_explicit = int((~unranked).sum())
+    bound = lb
+    # When the incumbent's gap keeps more than KM_FIXED_ARCS, a first round on fewer arcs
+    # (a smaller T): cheap, and the better incumbent it finds narrows the gap for the next.
+    first = KM_FIRST_ARCS if _kept_at(by_rc, place.objective(ix).total_km - 1 - lb) \
+        + n_explicit > KM_FIXED_ARCS else KM_FIXED_ARCS
+    for cap, share in ((first, KM_FIRST_SHARE), (KM_FIXED_ARCS, KM_FIXING_SHARE)):
+        found = place.objective(ix)
+        if lb >= found.total_km or clock.remaining() < 0.5:
+            return place, min(bound, found.total_km)
+        room = cap - n_explicit
+        top = found.total_km - 1 - lb
+        if room <= 0:
+            return place, bound
+        if room < len(by_rc) and by_rc[room] <= top:
+            top = int(by_rc[room]) - 1  # ties at by_rc[room] would overflow the room
+        keep = ~unranked | (rc <= top) | ua.used_by(place)
+        clock.report("km fixing", km_bound=lb, rc_max=top, kept=int(keep.sum()))
+        chosen, cp_bound = pinned_km_cpsat(ix, ua, keep, fixed_load, ua.used_by(place),
+                                           found.placed - fixed.placed,
+                                           found.rank_cost - fixed.rank_cost,
+                                           clock.remaining() * share, workers, seed)
+        better = place_units(ua, base, chosen)
+        if better.objective(ix).total_km < found.total_km:
+            place = better
+        value = place.objective(ix).total_km
+        if cp_bound is None:
+            return place, bound
+        # A solution inside the kept arcs has km >= cp_bound; outside, >= lb + top + 1.
+        bound = max(bound, min(value, max(lb, min(fixed.total_km + cp_bound, lb + top + 1))))
+        if bound >= value or cap >= KM_FIXED_ARCS:
+            return place, bound
+    return place, bound
+
+
+def _kept_at(by_rc: np.ndarray, top: int) -> int:
+    """How many of the sorted reduced costs ``by_rc`` are <= ``top``."""
+    return int(np.searchsorted(by_rc, top, side="right"))
 
 
 def _km_level(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,

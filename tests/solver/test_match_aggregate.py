@@ -191,3 +191,13 @@ def test_km_fixing_with_capped_arcs(seed: int, cap: int, monkeypatch) -> None:
     min(CP-SAT over the kept arcs, LB + T + 1), still never above the optimum."""
     monkeypatch.setattr(side_mod, "KM_FIXED_ARCS", cap)
     test_aggregated_km_against_brute_force(seed)
+
+
+@pytest.mark.parametrize("first,cap", [(2, 4), (3, 6), (4, 8)])
+@pytest.mark.parametrize("seed", range(60))
+def test_km_fixing_in_two_rounds(seed: int, first: int, cap: int, monkeypatch) -> None:
+    """The same when the incumbent's gap keeps more than the cap: a first round on fewer arcs,
+    then one on the cap with its incumbent; each round's bound holds, never above the optimum."""
+    monkeypatch.setattr(side_mod, "KM_FIRST_ARCS", first)
+    monkeypatch.setattr(side_mod, "KM_FIXED_ARCS", cap)
+    test_aggregated_km_against_brute_force(seed)
