@@ -54,6 +54,8 @@ class RecordingSendGrid:
         self.requests: list[dict[str, Any]] = []
         self.delivered: list[dict[str, Any]] = []
         self.problems: list[str] = []
+        # (arrival time, message id, scripted answer) of every request, in order.
+        self.answered: list[tuple[float, str, Any]] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -93,6 +95,8 @@ class RecordingSendGrid:
                     owner.requests.append(body)
                     owner.problems.extend(problems)
                     answer = owner.script.popleft() if owner.script else "202"
+                    owner.answered.append((time.time(), body.get("custom_args", {}).get(
+                        "message_id", ""), answer))
                     if answer == "202" or (isinstance(answer, tuple) and answer[0] == "hang"):
                         owner.delivered.append(body)
                 if isinstance(answer, tuple) and answer[0] in ("hang", "stall"):
