@@ -174,7 +174,8 @@ class Background:
 
     def __init__(self, args: list[str], config: dict[str, Any], log: Path) -> None:
         self.args = args
-        self.env = worker_env(config)
+        # Unbuffered, so the log shows what the process did up to a timeout or a kill.
+        self.env = {**worker_env(config), "PYTHONUNBUFFERED": "1"}
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
