@@ -305,15 +305,3 @@ def _hall(ua: UnitArcs, sel: np.ndarray, used: np.ndarray, want: np.ndarray
                     seen_u.add(m)
                     todo.append(m)
     return sorted(seen_u), sorted(seen_h)
-
-
-_KM_NAMES = {"aggregated_km", "aggregated_km_fixing", "aggregated_km_floor", "MAX_KM_ROUNDS"}
-
-
-def __getattr__(name: str):
-    """The km level moved to :mod:`solver.match.aggregate_km`; its names still resolve here
-    (imported lazily: that module imports this one)."""
-    if name in _KM_NAMES:
-        from solver.match import aggregate_km
-        return getattr(aggregate_km, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
