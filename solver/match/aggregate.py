@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import _bound_from, _cap, _params, add_hints
+from solver.match.cpsat import add_hints, best_total, bound_from, set_params
 from solver.match.flow import max_flow_min_cost
 from solver.match.index import Index
 from solver.match.model import Objective
@@ -48,11 +48,11 @@ class Aggregated:
     value: tuple[int, int]  # (placed, rank cost) of the model's best solution
     # The model and its variables, kept for the km level (:mod:`solver.match.aggregate_km`).
     model: cp_model.CpModel | None = None
-    parts: _Parts | None = None
+    parts: AggregateParts | None = None
 
 
 @dataclass
-class _Parts:
+class AggregateParts:
     """The aggregated model's variables, as the km phase needs them."""
 
     x: list  # explicit unit arcs ``ex``
@@ -139,7 +139,7 @@ def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.nda
     for lits in per_unit.values():
         if len(lits) > 1:
             model.add_at_most_one(lits)
-    # Hosts: capacity and minimum fill (disaggregated, as in cpsat._model).
+    # Hosts: capacity and minimum fill (disaggregated, as in cpsat.build_model).
     terms: dict[int, list] = {}
     for k, i in enumerate(ex.tolist()):
         terms.setdefault(int(ua.h[i]), []).append((x[k], int(ua.size[i]), 1))
@@ -161,7 +161,7 @@ def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.nda
         for v, _, top in items:
             model.add(v <= top * is_open)
     # Objective: placed * (R + 1) - rank, as the first level of cpsat._levels.
-    r_max = _cap(ua, ua.cost)
+    r_max = best_total(ua, ua.cost)
     r_max = max(r_max, int((unit_size * uc).sum()))
     coef_x = ua.size[ex] * (r_max + 1) - ua.cost[ex]
     coef_w = {u: int(unit_size[u]) * (r_max + 1 - uc) for u in w}
@@ -190,7 +190,7 @@ def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.nda
     best: Aggregated | None = None
     for _round in range(MAX_CUT_ROUNDS):
         solver = cp_model.CpSolver()
-        _params(solver, deadline - clock.elapsed(), workers or 2, s.seed or 0)
+        set_params(solver, deadline - clock.elapsed(), workers or 2, s.seed or 0)
         # Measured at 1k: presolve's dominance rules spent 3.4 s adding 100k implications
         # among the interchangeable arcs and the root LP then stalled (not proven in 10 s);
         # without presolve the model is proven in 3.5 s.
@@ -201,7 +201,7 @@ def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.nda
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) \
                 or not math.isfinite(solver.best_objective_bound):
             break
-        bound = _bound_from(ix, {"placed": solver.best_objective_bound}, r_max, None,
+        bound = bound_from(ix, {"placed": solver.best_objective_bound}, r_max, None,
                             fixed_obj, fixed_obj)
         if best is not None and _key(best.bound) > _key(bound):
             bound = best.bound  # cuts only tighten the model: an earlier bound still holds
@@ -211,7 +211,7 @@ def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.nda
         placed = int(ua.size[ex][pick_x].sum() + sum(int(unit_size[u]) for u in pick_w))
         rank = int(ua.cost[ex][pick_x].sum() + sum(int(unit_size[u]) * uc for u in pick_w))
         value = (fixed_obj.placed + placed, fixed_obj.rank_cost + rank)
-        place, hall = _complete(ix, ua, base, agg, unit_size, ex[pick_x], pick_w, seats)
+        place, hall = complete_seats(ix, ua, base, agg, unit_size, ex[pick_x], pick_w, seats)
         best = Aggregated(proven=status == cp_model.OPTIMAL and place is not None
                           and _key(bound) == (-value[0], value[1]),
                           bound=bound, place=place, value=value)
@@ -220,24 +220,24 @@ def aggregate_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.nda
         # A set of units with fewer counted seats among the hosts they can reach than units
         # placed: every real solution obeys sum(w[S]) <= sum(y[N(S)]) (Hall), this one not.
         size, units_s, hosts_n = hall
-        units_s = _closed(ua, agg, size, hosts_n, units_s)
+        units_s = closed_units(ua, agg, size, hosts_n, units_s)
         clock.report("hall cut", size=size, units=len(units_s), hosts=len(hosts_n),
                      seats=sum(seats.get((size, h), 0) for h in hosts_n))
-        _hall_cut(model, w, y, size, units_s, hosts_n)
+        add_hall_cut(model, w, y, size, units_s, hosts_n)
     if best is not None:
         best.model = model
-        best.parts = _Parts(x=x, w=w, y=y, opens=opens, obj=obj, r_max=r_max, ex=ex, agg=agg,
+        best.parts = AggregateParts(x=x, w=w, y=y, opens=opens, obj=obj, r_max=r_max, ex=ex, agg=agg,
                             unit_size=unit_size)
     return best
 
 
-def _hall_cut(model: cp_model.CpModel, w: dict, y: dict, size: int, units: list[int],
+def add_hall_cut(model: cp_model.CpModel, w: dict, y: dict, size: int, units: list[int],
               hosts: list[int]) -> None:
     model.add(cp_model.LinearExpr.sum([w[u] for u in units])
               <= cp_model.LinearExpr.sum([y[size, h] for h in hosts if (size, h) in y]))
 
 
-def _closed(ua: UnitArcs, agg: np.ndarray, size: int, hosts: list[int], units: list[int]
+def closed_units(ua: UnitArcs, agg: np.ndarray, size: int, hosts: list[int], units: list[int]
             ) -> list[int]:
     """Every unit of ``size`` whose unranked hosts all lie in ``hosts``: the Hall cut for
     this larger set has the same right-hand side, so it is stronger (fewer rounds)."""
@@ -251,7 +251,7 @@ def _key(obj: Objective) -> tuple[int, int]:
     return (-obj.placed, obj.rank_cost)
 
 
-def _complete(ix: Index, ua: UnitArcs, base: Placement, agg: np.ndarray, unit_size: np.ndarray,
+def complete_seats(ix: Index, ua: UnitArcs, base: Placement, agg: np.ndarray, unit_size: np.ndarray,
               explicit: np.ndarray, units: set[int], seats: dict[tuple[int, int], int]
               ) -> tuple[Placement | None, tuple[int, list[int], list[int]] | None]:
     """Match the aggregated units to their counted seats (min km), per unit size. When some

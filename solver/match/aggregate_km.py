@@ -13,9 +13,15 @@ import math
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.match.aggregate import Aggregated, _closed, _complete, _hall_cut, _Parts
+from solver.match.aggregate import (
+    Aggregated,
+    AggregateParts,
+    add_hall_cut,
+    closed_units,
+    complete_seats,
+)
 from solver.match.arcs import Arcs
-from solver.match.cpsat import _params, add_hints
+from solver.match.cpsat import add_hints, set_params
 from solver.match.duals import potentials
 from solver.match.index import Index
 from solver.match.placement import Placement
@@ -69,7 +75,7 @@ def aggregated_km(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated, pri
     for _round in range(MAX_KM_ROUNDS):
         _hint(model, ua, p, place)
         solver = cp_model.CpSolver()
-        _params(solver, deadline - clock.elapsed(), workers or 2, seed)
+        set_params(solver, deadline - clock.elapsed(), workers or 2, seed)
         solver.parameters.cp_model_presolve = False
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) \
@@ -81,7 +87,7 @@ def aggregated_km(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated, pri
         pick_x = np.array([solver.boolean_value(v) for v in p.x], dtype=bool)
         pick_w = {u for u, var in p.w.items() if solver.boolean_value(var)}
         seats = {key: int(solver.value(var)) for key, var in p.y.items()}
-        completed, hall = _complete(ix, ua, base, p.agg, p.unit_size, p.ex[pick_x], pick_w, seats)
+        completed, hall = complete_seats(ix, ua, base, p.agg, p.unit_size, p.ex[pick_x], pick_w, seats)
         if completed is not None and completed.objective(ix).total_km < best_km:
             place, best_km = completed, completed.objective(ix).total_km
         clock.report("aggregated km", status=solver.status_name(status), round=_round + 1,
@@ -90,7 +96,7 @@ def aggregated_km(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated, pri
             break
         if hall is not None:
             size, units_s, hosts_n = hall
-            _hall_cut(model, p.w, p.y, size, _closed(ua, p.agg, size, hosts_n, units_s), hosts_n)
+            add_hall_cut(model, p.w, p.y, size, closed_units(ua, p.agg, size, hosts_n, units_s), hosts_n)
             continue
         if completed is None:
             break
@@ -150,7 +156,7 @@ def aggregated_km_floor(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregate
     model.minimize(cp_model.LinearExpr.weighted_sum(terms, coeffs))
     _hint(model, ua, p, place)
     solver = cp_model.CpSolver()
-    _params(solver, seconds, workers or 2, seed)
+    set_params(solver, seconds, workers or 2, seed)
     solver.parameters.cp_model_presolve = False
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) \
@@ -163,7 +169,7 @@ def aggregated_km_floor(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregate
     return lb, rc
 
 
-def _benders_cut(model: cp_model.CpModel, ua: UnitArcs, p: _Parts, size: int, z,
+def _benders_cut(model: cp_model.CpModel, ua: UnitArcs, p: AggregateParts, size: int, z,
                  b: np.ndarray) -> None:
     """z >= sum a[u] w[u] + sum b[h] y[size, h], a[u] = min over u's unranked arcs of
     km - b[h]: valid for any integer prices ``b`` (per unit seat of this size)."""
@@ -203,7 +209,7 @@ def _transport_prices(ix: Index, ua: UnitArcs, sel_mask: np.ndarray, used: np.nd
     return prices - prices.min(initial=0)
 
 
-def _hint(model: cp_model.CpModel, ua: UnitArcs, p: _Parts, place: Placement) -> None:
+def _hint(model: cp_model.CpModel, ua: UnitArcs, p: AggregateParts, place: Placement) -> None:
     """A complete hint from a real placement."""
     chosen = ua.used_by(place)
     model.clear_hints()

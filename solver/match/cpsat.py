@@ -28,7 +28,7 @@ FOLD_KM_ARCS = 20_000
 LEVEL_SHARE = {"placed": 0.7, "worst": 0.4, "rank": 0.6, "km": 1.0}
 
 
-def _params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) -> None:
+def set_params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: int) -> None:
     p = solver.parameters
     p.max_time_in_seconds = max(0.05, seconds)
     p.num_workers = workers
@@ -54,7 +54,7 @@ def add_hints(model: cp_model.CpModel, variables: list, values: list) -> None:
     hint.values.extend([int(val) for val in values])
 
 
-def _model(ix: Index, ua: UnitArcs, fixed_load: np.ndarray):
+def build_model(ix: Index, ua: UnitArcs, fixed_load: np.ndarray):
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(len(ua.u))]
     opens: dict[int, cp_model.IntVar] = {}
@@ -107,7 +107,7 @@ def _levels(ix: Index, ua: UnitArcs, x: list, model: cp_model.CpModel, fixed_wor
     minimax = s.objective == "minimax_rank"
     r_max = _rank_cap(ua)
     first = inner if minimax else inner * (r_max + 1) - ua.cost
-    k_max = _cap(ua, ua.km)
+    k_max = best_total(ua, ua.km)
     fold_km = (not minimax and not s.allow_unranked and len(ua.u) <= FOLD_KM_ARCS
                and int(np.abs(first).sum() + 1) * (k_max + 1) < FOLD_KM_LIMIT)
     if fold_km:
@@ -126,10 +126,10 @@ def _levels(ix: Index, ua: UnitArcs, x: list, model: cp_model.CpModel, fixed_wor
 
 
 def _rank_cap(ua: UnitArcs) -> int:
-    return _cap(ua, ua.cost)
+    return best_total(ua, ua.cost)
 
 
-def _cap(ua: UnitArcs, values: np.ndarray) -> int:
+def best_total(ua: UnitArcs, values: np.ndarray) -> int:
     """Largest total of ``values`` any solution can reach: each unit's largest, summed."""
     if len(ua.u) == 0:
         return 0
@@ -137,7 +137,7 @@ def _cap(ua: UnitArcs, values: np.ndarray) -> int:
                                    np.unique(np.sort(ua.u), return_index=True)[1]).sum())
 
 
-def _bound_from(ix: Index, proven: dict[str, float], r_max: int, k_max: int | None,
+def bound_from(ix: Index, proven: dict[str, float], r_max: int, k_max: int | None,
                 base: Objective, fixed: Objective) -> Objective:
     """The lexicographic bound the CP-SAT levels prove (trivial beyond the first open level)."""
     n_prev = len(ix.previous_code)
@@ -174,7 +174,7 @@ def solve_levels(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarra
     whether every level was proven, and the lexicographic bound proven over ``ua``.
     (Measured: adding the relaxation's value as a cut on the first level made CP-SAT slower.)"""
     s = ix.inst.settings
-    model, x, opens = _model(ix, ua, fixed_load)
+    model, x, opens = build_model(ix, ua, fixed_load)
     fixed_obj = base.objective(ix)
     fixed_worst = int(fixed_obj.max_rank_cost or 0)
     levels, r_max, k_max = _levels(ix, ua, x, model, fixed_worst)
@@ -195,7 +195,7 @@ def solve_levels(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarra
         else:
             model.minimize(expr)
         solver = cp_model.CpSolver()
-        _params(solver, clock.remaining() * share * LEVEL_SHARE[name], workers or 2, s.seed or 0)
+        set_params(solver, clock.remaining() * share * LEVEL_SHARE[name], workers or 2, s.seed or 0)
         status = solver.solve(model)
         if status == cp_model.INFEASIBLE:  # the all-empty choice is feasible unless fixed
             raise InvalidInput(["fixed: the fixed pairs cannot be completed to a solution that "
@@ -218,7 +218,7 @@ def solve_levels(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarra
         clock.report(f"cp-sat {name}", objective=place_units(ua, base, chosen).objective(ix),
                      status=solver.status_name(status))
     place = place_units(ua, base, chosen)
-    bound = _bound_from(ix, {k: v for k, v in proven.items() if math.isfinite(v)}, r_max, k_max,
+    bound = bound_from(ix, {k: v for k, v in proven.items() if math.isfinite(v)}, r_max, k_max,
                         place.objective(ix), fixed_obj)
     return place, all_proven and not skipped, bound
 

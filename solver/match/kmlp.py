@@ -37,7 +37,7 @@ from ortools.linear_solver import linear_solver_pb2 as pb
 from ortools.linear_solver.python import model_builder_helper as mbh
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import _model, _params, add_hints
+from solver.match.cpsat import add_hints, build_model, set_params
 from solver.match.index import Index
 from solver.match.units import UnitArcs
 
@@ -215,7 +215,7 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     (Measured at 1k: the aggregated floor km >= LB + sum rc as an extra row here made the
     proof slower, 8.0 s against 3.8 s wall: the max_lp worker's cuts reach LB anyway.)"""
     sub = ua.subset(keep)
-    model, x, opens = _model(ix, sub, fixed_load)
+    model, x, opens = build_model(ix, sub, fixed_load)
     model.add(cp_model.LinearExpr.weighted_sum(x, sub.size.tolist()) >= placed)
     model.add(cp_model.LinearExpr.weighted_sum(x, sub.cost.tolist()) <= rank)
     model.minimize(cp_model.LinearExpr.weighted_sum(x, sub.km.tolist()))
@@ -225,7 +225,7 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     for h, var in opens.items():
         model.add_hint(var, h in used)
     solver = cp_model.CpSolver()
-    _params(solver, seconds, workers or 2, seed)
+    set_params(solver, seconds, workers or 2, seed)
     # Measured at 1k (36k kept arcs): presolve took 2.4 s before the search began, and the
     # proof needed ~30 % more CPU with it. (One worker with linearization level 2 was faster
     # on one saved model but 2-4x slower in the pipeline on seeds 1 and 2.)

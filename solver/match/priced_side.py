@@ -25,15 +25,15 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import LEVEL_SHARE, _model, _params, solve_levels
+from solver.match.cpsat import LEVEL_SHARE, build_model, set_params, solve_levels
 from solver.match.duals import Weights
 from solver.match.index import Index
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
 from solver.match.relax import Relaxation, _unit
-from solver.match.side import _fills_ok as fills_ok
-from solver.match.side import _unit_reduced as unit_reduced
+from solver.match.side import fills_ok as fills_ok
+from solver.match.side import unit_reduced_costs as unit_reduced
 from solver.match.units import UnitArcs, build_units, place_units, repair
 from solver.status import Status
 
@@ -190,7 +190,7 @@ def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
             continue
         part = ua.subset(np.isin(np.arange(len(ua.u)), rows))
         rows = np.sort(rows)
-        model, x, opens = _model(ix, part, fixed_load)
+        model, x, opens = build_model(ix, part, fixed_load)
         coef = _placed_rank_coefficients(ix, ua, rows)
         model.maximize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
         now = chosen[rows]
@@ -200,7 +200,7 @@ def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
         for h, var in opens.items():
             model.add_hint(var, h in used)
         solver = cp_model.CpSolver()
-        _params(solver, min(NEIGHBOUR_SECONDS, deadline - clock.elapsed()), workers or 2, seed)
+        set_params(solver, min(NEIGHBOUR_SECONDS, deadline - clock.elapsed()), workers or 2, seed)
         status = solver.solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue

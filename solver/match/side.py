@@ -51,7 +51,7 @@ KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 FIXING_SHARE, FIXING_SHARE_BEFORE_AGGREGATE = 0.6, 0.15
 
 
-def _unit_reduced(ix: Index, ua: UnitArcs, w: Weights, rel: Relaxation) -> np.ndarray:
+def unit_reduced_costs(ix: Index, ua: UnitArcs, w: Weights, rel: Relaxation) -> np.ndarray:
     """Sum over a unit arc's members of the reduced costs of arcs the relaxation leaves empty
     (the arcs it uses have reduced cost <= 0 and do not enter the inequality)."""
     a = ua.arcs
@@ -75,7 +75,7 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
     ua = build_units(ix, domain, base)
     chosen = repair(ix, ua, rel.place if rel is not None else None, fixed_load)
     hint = place_units(ua, base, chosen)
-    if rel is not None and _fills_ok(ix, hint):
+    if rel is not None and fills_ok(ix, hint):
         # The lone visitors re-solved by exact flow around the repaired teams and minimum-fill
         # hosts: a better first hint for CP-SAT (measured at 10k: the repair alone left 56
         # fewer placed than the relaxation, and a starved CP-SAT did not recover them all).
@@ -85,9 +85,9 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
     rel_bound = rel.place.objective(ix) if rel is not None and rel.proven else None
     clock.report("repair", objective=hint.objective(ix), bound=rel_bound)
     info: dict = {"unit_arcs": len(ua.u)}
-    if rel_bound is not None and lex_key(hint.objective(ix)) == lex_key(rel_bound) and _fills_ok(ix, hint):
+    if rel_bound is not None and lex_key(hint.objective(ix)) == lex_key(rel_bound) and fills_ok(ix, hint):
         return hint, Status.OPTIMAL, rel_bound, info
-    feasible = _fills_ok(ix, hint)  # false only when fixed pairs leave a host under-filled
+    feasible = fills_ok(ix, hint)  # false only when fixed pairs leave a host under-filled
     if rel is None or rel.duals is None or not rel.proven or not feasible:
         # No usable duals (minimax, overflow): CP-SAT on every arc we have.
         place, proven, cp_bound = solve_levels(ix, ua, base, fixed_load, chosen, clock, workers)
@@ -314,7 +314,7 @@ def _fixing_rounds(ix: Index, ua: UnitArcs, chosen: np.ndarray, rel: Relaxation,
     added and CP-SAT runs again, while the subset stays tractable."""
     n_h = max(ix.n_hosts, 1)
     target = max(EXACT_UNIT_ARCS, TARGET_PER_UNIT * ua.n_units)
-    urc = _unit_reduced(ix, ua, w, rel)
+    urc = unit_reduced_costs(ix, ua, w, rel)
     gap = _folded(ix, w, ua, chosen) - rel.value
     if complete and int((urc <= gap).sum()) <= target:
         sub = (urc <= gap) | chosen
@@ -343,7 +343,7 @@ def _fixing_rounds(ix: Index, ua: UnitArcs, chosen: np.ndarray, rel: Relaxation,
             if len(extra):
                 old = np.sort(keys[sub])
                 ua = build_units(ix, Arcs.concat([ua.arcs, extra]), base)
-                urc, chosen = _unit_reduced(ix, ua, w, rel), _same_choice(ua, place)
+                urc, chosen = unit_reduced_costs(ix, ua, w, rel), _same_choice(ua, place)
                 keys = ua.u * n_h + ua.h
                 sub = np.isin(keys, old) | chosen
         needed = urc <= found
@@ -358,7 +358,7 @@ def _fixing_rounds(ix: Index, ua: UnitArcs, chosen: np.ndarray, rel: Relaxation,
     return place, Status.FEASIBLE, rel_bound, info
 
 
-def _fills_ok(ix: Index, place: Placement) -> bool:
+def fills_ok(ix: Index, place: Placement) -> bool:
     """The repair never under-fills a host unless fixed pairs sit there; check those."""
     load = np.bincount(place.host[place.host >= 0], minlength=ix.n_hosts)
     return not ((load > 0) & (load < ix.min_visitors)).any()
