@@ -45,6 +45,14 @@ def run_for_event(session: Session, round_id: int, event_id: int,
         # actually uses (the worker's default where the request left it out).
         run.settings = settings
         session.commit()
+    elif run.status == "failed":
+        # The job again after a failed try (RQ's retry, or the job's own after a lost
+        # database connection): the run is solved again, so it is live again, else every
+        # progress and result write of the new try (conditional on a live run) would be
+        # dropped and the round would stay in matching. A cancel that raced in is kept.
+        _update_run(session, run, ("failed",), status="queued", settings=settings, phase=None,
+                    finished_at=None)
+        session.commit()
     return run
 
 

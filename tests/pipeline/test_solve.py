@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from coordinator import db
 from coordinator.demo import seed_demo_round
 from coordinator.models import Event, Round, RoundStatus, SolverRun
+from coordinator.services import matching
 from coordinator.services.rounds import transition_round
 from workers import relay
 
@@ -82,3 +83,24 @@ def test_relay_command_once(app: Flask, redis_conn: Redis) -> None:
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Event).where(
             Event.dispatched_at.is_(None))) == 0
+
+
+def test_job_again_after_a_failed_try_solves_the_failed_run(app: Flask,
+                                                             redis_conn: Redis) -> None:
+    # The first try lost its database mid-solve and marked the run failed; the retry (the
+    # job's own, or RQ's) must solve that run again, not drop its result as "no longer live".
+    round_id = _close_and_match(app)
+    with app.app_context():
+        session = db.session()
+        event = session.scalars(select(Event).where(Event.kind == "round.matching")).one()
+        run = matching.run_for_event(session, round_id, event.id, {"time_limit_s": 5})
+        matching.fail_run(session, run, "OperationalError")
+        assert run.status == "failed"
+        relay.relay_once(session, redis_conn)
+    _work(redis_conn)
+    with app.app_context():
+        session = db.session()
+        run = session.scalars(select(SolverRun)).one()
+        assert run.status == "done" and run.finished_at is not None, run.phase
+        assert run.result["assignments"]
+        assert session.get(Round, round_id).status == RoundStatus.REVIEW
