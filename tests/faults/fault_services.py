@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until(predicate: Any, timeout_s: float, what: str, every_s: float = 0.1) -> None:
+def wait_until(predicate: Callable[[], Any], timeout_s: float, what: str | Callable[[], str],
+               every_s: float = 0.1) -> Any:
+    """The predicate's first true value. ``what`` may be a callable, so that a message naming
+    a log is read when the wait times out, not when the wait begins."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        if value := predicate():
+            return value
         time.sleep(every_s)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout_s}s waiting for "
+                         f"{what() if callable(what) else what}")
 
 
 class RedisServer:
@@ -234,6 +239,10 @@ class ForkingWorker(Background):
         schedulers = {int(pid) for pid in re.findall(r"Scheduler for .* started with PID (\d+)",
                                                      self.output())}
         return [pid for pid in _children(self.process.pid) if pid not in schedulers]
+
+    def solvers(self) -> list[int]:
+        """Pids of the solver processes (``python -m solver match``) the horses started."""
+        return [pid for horse in self.horses() for pid in _children(horse)]
 
 
 class Relay(Background):

@@ -73,28 +73,28 @@ def test_redis_restarted_mid_round_loses_nothing(
     try:
         # 1. The solve job is in Redis, no worker has taken it yet: Redis dies.
         wait_until(lambda: redis_conn.exists("rq:queue:solve"), 60,
-                   f"the relay to enqueue the solve\n{relay.output()}")
+                   lambda: f"the relay to enqueue the solve\n{relay.output()}")
         private_redis.restart()
         worker.start()
         wait_until(lambda: round_status(app, round_id) == "review", 180,
-                   f"the solve after the restart\n{relay.output()}\n{worker.output()}")
+                   lambda: f"the solve after the restart\n{relay.output()}\n{worker.output()}")
 
         # 2. Offers are going out and their deadlines are being booked: Redis dies again.
         publish_latest(app, round_id)
         wait_until(lambda: _messages(app, "sent") > 0 and _messages(app, "pending", "sending"), 120,
-                   f"the offers to start going out {_by_status(app)}\n{relay.output()}\n"
+                   lambda: f"the offers to start going out {_by_status(app)}\n{relay.output()}\n"
                    f"{worker.output()}")
         private_redis.restart()
         wait_until(lambda: not _messages(app, "pending", "sending")
                    and _deadlines_booked(app, private_redis.url, round_id), 180,
-                   f"the offers and deadlines after the restart {_by_status(app)}"
+                   lambda: f"the offers and deadlines after the restart {_by_status(app)}"
                    f"\n{relay.output()}\n{worker.output()}")
 
         # 3. Everyone accepts; the round goes on to confirmed and workshops.
         accept_every_open_offer(app, round_id)
         wait_until(lambda: round_status(app, round_id) == "workshops"
                    and not _messages(app, "pending", "sending"), 240,
-                   f"the workshops\n{relay.output()}\n{worker.output()}")
+                   lambda: f"the workshops\n{relay.output()}\n{worker.output()}")
     finally:
         worker.kill_all()
         relay.kill_all()

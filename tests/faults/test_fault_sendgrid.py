@@ -73,7 +73,7 @@ def test_email_worker_killed_mid_send(
                            tmp_path / "worker.log").start()
     try:
         wait_until(lambda: len(sendgrid_server.requests) > before, 30,
-                   f"the worker to reach the provider\n{worker.output()}")
+                   lambda: f"the worker to reach the provider\n{worker.output()}")
     finally:
         worker.kill_all()
     with app.app_context():

@@ -48,21 +48,24 @@ def _solve_queue(redis_conn: Redis) -> Queue:
 def test_killed_mid_solve_ends_with_one_set_of_placements(
         app: Flask, app_config: dict[str, Any], redis_conn: Redis, tmp_path: Path,
         victim: str) -> None:
-    # Big enough and a long limit, so the solve is surely still running when it is killed.
     round_id = seed_matching_round(app, time_limit_s=60)
     with app.app_context():
         assert relay.relay_once(db.session(), redis_conn) >= 1
     worker = ForkingWorker(app_config, ["solve"], tmp_path / "worker.log").start()
     try:
-        wait_until(lambda: _run_status(app, round_id) == "running", 120,
-                   f"the solve to start\n{worker.output()}")
+        # The solver process is frozen the moment it appears, so the kill surely lands mid-solve
+        # however fast the machine solves this round (it once did, before the test looked).
+        solver = wait_until(worker.solvers, 120, lambda: f"the solve to start\n{worker.output()}",
+                            every_s=0.005)[0]
+        os.kill(solver, signal.SIGSTOP)
+        assert _run_status(app, round_id) in ("queued", "running")
         horses = worker.horses()
         assert len(horses) == 1, worker.output()
         set_solve_time_limit(app, round_id, 1)  # the second try need not take a minute
         if victim == "work_horse":
             os.kill(horses[0], signal.SIGKILL)
             wait_until(lambda: _run_status(app, round_id) == "done", 120,
-                       f"the retried solve\n{worker.output()}")
+                       lambda: f"the retried solve\n{worker.output()}")
             assert "Work-horse terminated unexpectedly" in worker.output()
         else:
             worker.kill_all()
