@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coordinator import db
 from coordinator.api.blueprint import Blueprint
-from coordinator.api.writes import remembers_response, transactional
+from coordinator.api.writes import KEY_HEADER, remembers_response, transactional
 from coordinator.models import Host, Round, RoundStatus
 from coordinator.municipalities import all_municipalities
 from coordinator.schemas.intake import ApplicationIn, HostIn, PublicHostOut, SubmissionOut
@@ -38,6 +38,11 @@ class MunicipalityOut(Schema):
     lon = fields.Float()
 
 
+# A retried POST with the same key gets the first answer again (coordinator.api.writes).
+IDEMPOTENCY_KEY_HEADER = {"name": KEY_HEADER, "in": "header", "required": False,
+                          "schema": {"type": "string", "maxLength": 200}}
+
+
 @blp.route("/rounds")
 class OpenRounds(MethodView):
     @blp.response(200, PublicRoundOut(many=True))
@@ -63,8 +68,7 @@ class SubmitApplication(MethodView):
     @blp.arguments(APPLICATION_IN)
     @blp.response(201, SubmissionOut)
     @blp.alt_response(409, description="The round is not open, or this person already applied")
-    @blp.doc(parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
-                          "schema": {"type": "string", "maxLength": 200}}])
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])
     def post(self, data: dict[str, Any], round_id: int) -> Any:
         """Apply for an internship. The edit link is emailed to the applicant."""
         if db.is_postgresql(db.engine()) and not remembers_response():
@@ -81,8 +85,7 @@ class SubmitHostOffer(MethodView):
     @blp.arguments(HOST_IN)
     @blp.response(201, SubmissionOut)
     @blp.alt_response(409, description="The round is not open")
-    @blp.doc(parameters=[{"name": "Idempotency-Key", "in": "header", "required": False,
-                          "schema": {"type": "string", "maxLength": 200}}])
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_HEADER])
     def post(self, data: dict[str, Any], round_id: int) -> Any:
         """Offer to host visitors. The edit link is emailed to the contact person."""
         host = intake.submit_host_offer(db.session(), round_id, data)
