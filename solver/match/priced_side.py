@@ -4,6 +4,8 @@ The flow relaxation (:func:`solver.match.relax.relax`) was proven over every arc
 but only ~600k of the ~20M visitor-host pairs exist as arcs. Here:
 
 * repair the relaxation into a feasible incumbent, re-solve its lone visitors by exact flow;
+* rounds of teams placed whole at seat prices with the lone visitors re-solved by exact flow
+  around them (:mod:`solver.match.team_prices`; 10k: 9028 / 28396 -> 9030 / ~28100);
 * CP-SAT on the unit arcs of least reduced cost (the relaxation's potentials), placed and rank
   cost as one level, for a short share of the time (the km level is left to the flow polish:
   measured at 10k, CP-SAT's own km level spent 15 s for less than the polish gains in one);
@@ -34,6 +36,7 @@ from solver.match.polish import polish
 from solver.match.relax import Relaxation, _unit
 from solver.match.side import fills_ok as fills_ok
 from solver.match.side import unit_reduced_costs as unit_reduced
+from solver.match.team_prices import place_by_seat_prices
 from solver.match.units import UnitArcs, build_units, place_units, repair
 from solver.status import Status
 
@@ -55,6 +58,10 @@ NEIGHBOUR_SECONDS = 1.5  # per neighbourhood, most prove in far less
 # Of the time left: the global model first, then the neighbourhoods (10k, 30 s: 0.5 and 0.15
 # ended alike, 28190 and 28177; all neighbourhoods 28208).
 GLOBAL_SHARE = 0.15
+# Of the time left after the repair: the seat-price rounds (10k, 29 s after the relaxation,
+# load 4-5: 0.4 of it then CP-SAT and neighbourhoods 28113 and 28131, 0.6 28114 twice; the
+# neighbourhoods alone 28151 twice).
+SEAT_PRICE_SHARE = 0.5
 
 
 class _Reserved:
@@ -89,6 +96,14 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     info: dict = {"unit_arcs": len(ua.u), "fixing": "priced"}
     if bound is not None and lex_key(place.objective(ix)) == lex_key(bound) and fills_ok(ix, place):
         return place, Status.OPTIMAL, bound, info
+    reserved = _Reserved(clock, RESERVE_S)
+    # Teams placed at seat prices first (:mod:`solver.match.team_prices`): a far better start
+    # than the repair when the relaxation splits many teams.
+    seat = place_by_seat_prices(ix, rel, ua, base, fixed_load, w, clock,
+                                SEAT_PRICE_SHARE * reserved.remaining())
+    if seat is not None and lex_key(seat.objective(ix)) < lex_key(place.objective(ix)):
+        place = seat
+        chosen = ua.used_by(place)
     order = (np.lexsort((ua.cost, unit_reduced(ix, ua, w, rel))) if rel.duals is not None
              else np.lexsort((ua.km, ua.cost)))  # cheapest first
     if not fills_ok(ix, place):
@@ -99,7 +114,6 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
         sub[order[:ARCS_PER_UNIT * ua.n_units]] = True
     info.update(unit_arcs=int(sub.sum()))
     clock.report("fixing", objective=place.objective(ix), bound=bound, unit_arcs=int(sub.sum()))
-    reserved = _Reserved(clock, RESERVE_S)
     found, _proven, _cp_bound = solve_levels(ix, ua.subset(sub), base, fixed_load, chosen[sub],
                                              reserved, workers,
                                              share=GLOBAL_SHARE / LEVEL_SHARE["placed"],
