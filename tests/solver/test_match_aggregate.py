@@ -11,7 +11,7 @@ from test_match_support import brute_force, random_instance
 from solver.errors import InvalidInput
 from solver.match import aggregate as aggregate_mod
 from solver.match import arcs as arcs_mod
-from solver.match import side as side_mod
+from solver.match import km_side as km_side_mod
 from solver.match.aggregate import aggregate_bound
 from solver.match.aggregate_km import aggregated_km
 from solver.match.api import Clock, fixed_placement
@@ -19,11 +19,12 @@ from solver.match.check import check_match_json
 from solver.match.codec import decode_instance, encode_result
 from solver.match.duals import weights
 from solver.match.fixed import check_fixed
+from solver.match.flow import lex_flow
 from solver.match.index import build_index
+from solver.match.km_side import km_by_fixing, lagrange, with_km_bound
 from solver.match.kmlp import km_level
 from solver.match.relax import relax
 from solver.match.report import build_result
-from solver.match.side import _km_by_fixing, _lagrange, _with_km_bound
 from solver.match.units import build_units, place_units, repair
 from solver.progress import no_progress
 from solver.status import Status
@@ -40,7 +41,7 @@ def _aggregate(doc: dict, with_km: bool = False):
     if not with_km:
         return ix, agg
     rel = relax(ix, arcs_mod.all_arcs(ix), base, load, weights(ix), priced=False)
-    km = _with_km_bound(ix, agg.bound, rel, base, load, True, clock) if agg else None
+    km = with_km_bound(ix, agg.bound, rel, base, load, True, clock) if agg else None
     return ix, agg, km
 
 
@@ -152,13 +153,13 @@ def test_aggregated_km_against_brute_force(seed: int) -> None:
     ua = build_units(ix, arcs_mod.all_arcs(ix), base)
     rel = relax(ix, arcs_mod.all_arcs(ix), base, load, weights(ix), priced=False)
     clock = Clock(30, no_progress)
-    lagrange, prices, _ = _lagrange(ix, agg.bound, rel, base, load, True, clock)
+    lagrangian, prices, _ = lagrange(ix, agg.bound, rel, base, load, True, clock)
     best = brute_force(doc)
-    assert best is not None and lagrange.total_km <= best[2]
+    assert best is not None and lagrangian.total_km <= best[2]
     if prices is None:
         return
     found = agg.place.objective(ix)
-    fixed_place, fixed_km = _km_by_fixing(ix, ua, base, load, agg, prices.astype(np.int64),
+    fixed_place, fixed_km = km_by_fixing(ix, ua, base, load, agg, prices.astype(np.int64),
                                           agg.place, clock, 1)
     assert fixed_km is not None and fixed_km <= best[2]
     kept = fixed_place.objective(ix)
@@ -189,7 +190,7 @@ def test_aggregated_bound_with_teams_aggregated(seed: int, monkeypatch) -> None:
 def test_km_fixing_with_capped_arcs(seed: int, cap: int, monkeypatch) -> None:
     """The same with the km fixing capped below the incumbent's gap: its bound is then
     min(CP-SAT over the kept arcs, LB + T + 1), still never above the optimum."""
-    monkeypatch.setattr(side_mod, "KM_FIXED_ARCS", cap)
+    monkeypatch.setattr(km_side_mod, "KM_FIXED_ARCS", cap)
     test_aggregated_km_against_brute_force(seed)
 
 
@@ -198,6 +199,32 @@ def test_km_fixing_with_capped_arcs(seed: int, cap: int, monkeypatch) -> None:
 def test_km_fixing_in_two_rounds(seed: int, first: int, cap: int, monkeypatch) -> None:
     """The same when the incumbent's gap keeps more than the cap: a first round on fewer arcs,
     then one on the cap with its incumbent; each round's bound holds, never above the optimum."""
-    monkeypatch.setattr(side_mod, "KM_FIRST_ARCS", first)
-    monkeypatch.setattr(side_mod, "KM_FIXED_ARCS", cap)
+    monkeypatch.setattr(km_side_mod, "KM_FIRST_ARCS", first)
+    monkeypatch.setattr(km_side_mod, "KM_FIXED_ARCS", cap)
     test_aggregated_km_against_brute_force(seed)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lagrange_search_finds_the_best_multiplier(seed: int) -> None:
+    """The cutting-plane search over lam reaches max over integer lam in [0, KM_LAMBDA_MAX] of
+    L(lam) - lam * R (every lam tried by a flow), and that bound never exceeds the optimum."""
+    proven = _proven_aggregate(seed, 3000)
+    if proven is None:
+        return
+    doc, ix, agg = proven
+    base, load = fixed_placement(ix)
+    rel = relax(ix, arcs_mod.all_arcs(ix), base, load, weights(ix), priced=False)
+    km, _, _ = lagrange(ix, agg.bound, rel, base, load, True, Clock(30, no_progress))
+    if rel.place.objective(ix).placed != agg.bound.placed:
+        assert km.total_km == 0
+        return
+    a, fixed = rel.arcs, base.objective(ix)
+    caps = np.maximum(ix.cap - load, 0)
+    best_value = 0
+    for lam in range(km_side_mod.KM_LAMBDA_MAX + 1):
+        chosen = lex_flow(a, a.km + lam * a.cost, ix.n_visitors, caps)
+        best_value = max(best_value, fixed.total_km + int(a.km[chosen].sum())
+                         + lam * (fixed.rank_cost + int(a.cost[chosen].sum()) - agg.bound.rank_cost))
+    assert km.total_km == best_value
+    best = brute_force(doc)
+    assert best is not None and km.total_km <= best[2]
