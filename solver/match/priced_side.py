@@ -58,10 +58,10 @@ NEIGHBOUR_SECONDS = 1.5  # per neighbourhood, most prove in far less
 # Of the time left: the global model first, then the neighbourhoods (10k, 30 s: 0.5 and 0.15
 # ended alike, 28190 and 28177; all neighbourhoods 28208).
 GLOBAL_SHARE = 0.15
-# Of the time left after the repair: the seat-price rounds (10k, 29 s after the relaxation,
-# load 4-5: 0.4 of it then CP-SAT and neighbourhoods 28113 and 28131, 0.6 28114 twice; the
-# neighbourhoods alone 28151 twice).
-SEAT_PRICE_SHARE = 0.5
+# Of the time left after the repair: the seat-price rounds, then the neighbourhoods (10k, 29 s
+# after the relaxation, load 4-5: 0.5 28081 (10 rounds, the search stalled 2.5 s early), 0.75
+# 28072 (16 rounds, best at the 11th); the neighbourhoods alone 28151 twice).
+SEAT_PRICE_SHARE = 0.75
 
 
 class _Reserved:
@@ -101,29 +101,21 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     # than the repair when the relaxation splits many teams.
     seat = place_by_seat_prices(ix, rel, ua, base, fixed_load, w, clock,
                                 SEAT_PRICE_SHARE * reserved.remaining())
-    if seat is not None and lex_key(seat.objective(ix)) < lex_key(place.objective(ix)):
+    seated = seat is not None and lex_key(seat.objective(ix)) < lex_key(place.objective(ix))
+    if seated:
         place = seat
         chosen = ua.used_by(place)
     order = (np.lexsort((ua.cost, unit_reduced(ix, ua, w, rel))) if rel.duals is not None
              else np.lexsort((ua.km, ua.cost)))  # cheapest first
-    if not fills_ok(ix, place):
-        # Fixed pairs leave a host under-filled: CP-SAT on every arc has to find the fill.
-        sub = np.ones(len(ua.u), dtype=bool)
-    else:
-        sub = chosen.copy()
-        sub[order[:ARCS_PER_UNIT * ua.n_units]] = True
-    info.update(unit_arcs=int(sub.sum()))
-    clock.report("fixing", objective=place.objective(ix), bound=bound, unit_arcs=int(sub.sum()))
-    found, _proven, _cp_bound = solve_levels(ix, ua.subset(sub), base, fixed_load, chosen[sub],
-                                             reserved, workers,
-                                             share=GLOBAL_SHARE / LEVEL_SHARE["placed"],
-                                             skip_km=True)
-    # CP-SAT's proof covers the subset only: its bound says nothing about the other arcs.
-    if lex_key(found.objective(ix)) < lex_key(place.objective(ix)):
-        place = found
+    if not seated:
+        # The global model, from the repair only: after the seat prices it found nothing better
+        # in 4 of 4 runs at 10k (2.8-5 s each); its time goes to the neighbourhoods then.
+        place = _global_model(ix, ua, base, fixed_load, place, chosen, order, reserved, workers,
+                              info, clock, bound)
     if fills_ok(ix, place):
-        place = polish(ix, rel.arcs, place, w)
-        clock.report("polish", objective=place.objective(ix), bound=bound)
+        if not seated:  # the seat prices' lone visitors come from the exact flow already
+            place = polish(ix, rel.arcs, place, w)
+            clock.report("polish", objective=place.objective(ix), bound=bound)
         allowed = np.zeros(len(ua.u), dtype=bool)
         allowed[order[:NEIGHBOUR_ARCS_PER_UNIT * ua.n_units]] = True
         chosen, tried = improve_by_neighbourhoods(ix, ua, fixed_load, ua.used_by(place), clock,
@@ -138,6 +130,28 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     status = (Status.OPTIMAL if bound is not None and lex_key(place.objective(ix)) == lex_key(bound)
               else Status.FEASIBLE)
     return place, status, bound, info
+
+
+def _global_model(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
+                  place: Placement, chosen: np.ndarray, order: np.ndarray, reserved: _Reserved,
+                  workers: int | None, info: dict, clock: Any, bound: Objective | None
+                  ) -> Placement:
+    """CP-SAT on each unit's ``ARCS_PER_UNIT`` cheapest unit arcs (``order``) and the ones in
+    use, for ``GLOBAL_SHARE`` of the time left; every arc when a host is under-filled."""
+    if not fills_ok(ix, place):
+        # Fixed pairs leave a host under-filled: CP-SAT on every arc has to find the fill.
+        sub = np.ones(len(ua.u), dtype=bool)
+    else:
+        sub = chosen.copy()
+        sub[order[:ARCS_PER_UNIT * ua.n_units]] = True
+    info.update(unit_arcs=int(sub.sum()))
+    clock.report("fixing", objective=place.objective(ix), bound=bound, unit_arcs=int(sub.sum()))
+    found, _proven, _cp_bound = solve_levels(ix, ua.subset(sub), base, fixed_load, chosen[sub],
+                                             reserved, workers,
+                                             share=GLOBAL_SHARE / LEVEL_SHARE["placed"],
+                                             skip_km=True)
+    # CP-SAT's proof covers the subset only: its bound says nothing about the other arcs.
+    return found if lex_key(found.objective(ix)) < lex_key(place.objective(ix)) else place
 
 
 def _placed_rank_coefficients(ix: Index, ua: UnitArcs, rows: np.ndarray) -> np.ndarray:

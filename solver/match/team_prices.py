@@ -9,8 +9,8 @@ seats the teams leave. The prices are averaged with the last ones between rounds
 they jump between team plans); the best feasible round is kept.
 
 Measured at 10k side + unranked from the priced relaxation: 9030 / 28485 after one round (the
-repair: 9028 / 28396), 28098-28121 after 20 rounds (~1.4 s each), where the neighbourhood search
-alone settles near 28150 in 25 s and 28118 in 150 s. The flow relaxation's (alternative) bound is
+repair: 9028 / 28396), 28061-28121 within 20 rounds (~1.4 s each), where the neighbourhood
+search alone settles near 28150 in 25 s and 28118 in 150 s. The flow relaxation's bound is
 unchanged: this only finds solutions.
 """
 
@@ -29,10 +29,12 @@ from solver.match.relax import Relaxation
 from solver.match.units import UnitArcs, place_units, repair
 
 MAX_ROUNDS = 30
-# Weight of the previous prices in the next round's (0: the lone flow's prices as they are).
-# 10k, 20 rounds: 0.7 28133 by round 7, best 28098; 0.5 28148 by round 8, best 28101; 0.3
-# oscillates (best 28159, 28209 at round 20).
-PRICE_MEMORY = 0.7
+SAME_PLAN_ROUNDS = 3  # stop when the team plan stayed the same this many rounds in a row
+# Weight of the previous prices in the next round's (0: the lone flow's prices as they are),
+# growing by PRICE_MEMORY_STEP a round up to PRICE_MEMORY_MAX. 10k, 20 rounds, fixed weights:
+# 0.7 28133 by round 7, best 28098; 0.5 best 28101; 0.3 oscillates (best 28159, 28209 at round
+# 20); growing from 0.7 by 0.03: best 28061 (round 11), from 0.5: 28085.
+PRICE_MEMORY, PRICE_MEMORY_STEP, PRICE_MEMORY_MAX = 0.7, 0.03, 0.95
 
 
 def _fills_ok(ix: Index, place: Placement) -> bool:
@@ -105,12 +107,15 @@ def place_by_seat_prices(ix: Index, rel: Relaxation, ua: UnitArcs, base: Placeme
     per_host = room // int(t_size.min())
     deadline = clock.elapsed() + seconds
     best: Placement | None = None
+    last, same = None, 0
     for _round in range(MAX_ROUNDS):
-        if clock.elapsed() >= deadline:
+        if clock.elapsed() >= deadline or same >= SAME_PLAN_ROUNDS:
             break
         cost = team_cost + np.round(t_size * price[t_h]).astype(np.int64)
         picked = np.flatnonzero(optional_flow(ua.n_units, n_h, t_u, t_h, per_host, cost))
         picked = _fit_teams(ua, team_rows[picked], cost[picked], room)
+        same = same + 1 if last is not None and np.array_equal(picked, last) else 0
+        last = picked
         left = room - np.bincount(ua.h[picked], weights=ua.size[picked],
                                   minlength=n_h).astype(np.int64)
         used = max_flow_min_cost(n_v, n_h, lone.v, lone.h, left, lone_cost + w.place)
@@ -129,5 +134,6 @@ def place_by_seat_prices(ix: Index, rel: Relaxation, ua: UnitArcs, base: Placeme
         if dl is None:
             break
         lone_price = np.maximum(0, dl[n_v + n_h + 1] - dl[n_v + 1:n_v + n_h + 1])
-        price = PRICE_MEMORY * price + (1 - PRICE_MEMORY) * lone_price
+        memory = min(PRICE_MEMORY_MAX, PRICE_MEMORY + PRICE_MEMORY_STEP * _round)
+        price = memory * price + (1 - memory) * lone_price
     return best
