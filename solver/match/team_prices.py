@@ -26,6 +26,7 @@ from solver.match.flow import check_range, max_flow_min_cost
 from solver.match.index import Index
 from solver.match.placement import Placement, lex_key
 from solver.match.relax import Relaxation
+from solver.match.side import fills_ok
 from solver.match.units import UnitArcs, place_units, repair
 
 MAX_ROUNDS = 30
@@ -35,11 +36,6 @@ SAME_PLAN_ROUNDS = 3  # stop when the team plan stayed the same this many rounds
 # 0.7 28133 by round 7, best 28098; 0.5 best 28101; 0.3 oscillates (best 28159, 28209 at round
 # 20); growing from 0.7 by 0.03: best 28061 (round 11), from 0.5: 28085.
 PRICE_MEMORY, PRICE_MEMORY_STEP, PRICE_MEMORY_MAX = 0.7, 0.03, 0.95
-
-
-def _fills_ok(ix: Index, place: Placement) -> bool:
-    load = np.bincount(place.host[place.host >= 0], minlength=ix.n_hosts)
-    return not ((load > 0) & (load < ix.min_visitors)).any()
 
 
 def optional_flow(n_units: int, n_hosts: int, au: np.ndarray, ah: np.ndarray, caps: np.ndarray,
@@ -123,9 +119,9 @@ def place_by_seat_prices(ix: Index, rel: Relaxation, ua: UnitArcs, base: Placeme
         chosen[picked] = True
         place = place_units(ua, base, chosen)
         place.put(lone, np.flatnonzero(used))
-        if not _fills_ok(ix, place):
+        if not fills_ok(ix, place):
             place = place_units(ua, base, repair(ix, ua, place, fixed_load))
-        if _fills_ok(ix, place) and (best is None or lex_key(place.objective(ix))
+        if fills_ok(ix, place) and (best is None or lex_key(place.objective(ix))
                                      < lex_key(best.objective(ix))):
             best = place
         clock.report("seat prices", objective=place.objective(ix), round=_round + 1,
