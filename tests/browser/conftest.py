@@ -50,8 +50,11 @@ def browser() -> Iterator[object]:
         if os.environ.get("CI"):
             pytest.fail(f"{message}; CI must run the browser tests")
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect(...) waits for what a click brings (a new page, a message) instead of looking
+    # once: a bare is_visible() right after a click raced the navigation on a busy machine.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                               args=CHROMIUM_ARGS)

@@ -27,8 +27,8 @@ def _send_empty(page: Any) -> None:
 
 
 def _ask_to_withdraw(page: Any) -> None:
-    page.locator("form[action$='/withdraw'] button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form[action$='/withdraw'] button[type=submit]").click()
 
 
 def _answer(page: Any, value: str) -> None:
@@ -46,8 +46,8 @@ def _wrong_password(page: Any) -> None:
 def _without_csrf_token(page: Any) -> None:
     # A form kept open past its CSRF token's life: the 400 page must be as usable as any.
     page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
 
 # (name, path key, action that brings the page into the state to check, expected status)

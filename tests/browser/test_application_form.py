@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coordinator import db
@@ -55,9 +56,8 @@ def test_application_form_in_a_browser(app: Flask, live_server: str, browser: An
     page.get_by_label("Din leders navn").fill("Lone Hansen")
     page.get_by_label("Din leders e-mailadresse").fill("lone@odense.example")
     page.get_by_role("button", name="Send ansøgning").click()
-    page.wait_for_load_state()
-    assert page.url == f"{form_url}/submitted", page.locator("main").inner_text()
-    assert page.get_by_role("heading", name="Ansøgningen er modtaget").is_visible()
+    expect(page).to_have_url(f"{form_url}/submitted")
+    expect(page.get_by_role("heading", name="Ansøgningen er modtaget")).to_be_visible()
     assert "mads@odense.example" in page.content()
     with app.app_context():
         stored = db.session().scalars(select(Application)).one()
@@ -74,7 +74,7 @@ def test_application_form_in_a_browser(app: Flask, live_server: str, browser: An
         assert error_id in _error_ids(page, f"#{name}"), name
         assert page.get_attribute(f"#{name}", "aria-invalid") == "true", name
         assert message in page.locator(f"#{error_id}").inner_text(), name
-        assert page.locator(f"#{error_id}").is_visible()
+        expect(page.locator(f"#{error_id}")).to_be_visible()
     assert "host_choices-error" in _error_ids(page, "#host_choice_1")
     # The summary links move focus to the field.
     page.locator(".error-summary a[href='#name']").click()
@@ -84,10 +84,10 @@ def test_application_form_in_a_browser(app: Flask, live_server: str, browser: An
     # English on request, remembered for the next page.
     page.get_by_role("link", name="English").click()
     assert page.get_attribute("html", "lang") == "en"
-    assert page.get_by_label("Your name").is_visible()
-    assert page.get_by_label("Your manager's email address").is_visible()
+    expect(page.get_by_label("Your name")).to_be_visible()
+    expect(page.get_by_label("Your manager's email address")).to_be_visible()
     page.goto(form_url)
-    assert page.get_by_role("button", name="Send application").is_visible()
+    expect(page.get_by_role("button", name="Send application")).to_be_visible()
     context.close()
 
 
@@ -97,7 +97,7 @@ def test_host_pages(app: Flask, live_server: str, browser: Any, open_round: dict
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto(f"{live_server}/rounds/{open_round['id']}/host")
-    assert page.get_by_label("Innovationens titel").is_visible()
+    expect(page.get_by_label("Innovationens titel")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "host-form.da.png"), full_page=True)
 
     # The mailed link: the offer in an edit form, and a withdraw button that asks first.
@@ -110,5 +110,5 @@ def test_host_pages(app: Flask, live_server: str, browser: Any, open_round: dict
     page.screenshot(path=str(screenshot_dir / "host-link.da.png"), full_page=True)
     page.get_by_role("button", name="Træk værtstilbuddet tilbage").click()
     page.get_by_role("button", name="Ja, træk tilbage").click()
-    assert page.get_by_text("Dette værtstilbud er trukket tilbage.").is_visible()
+    expect(page.get_by_text("Dette værtstilbud er trukket tilbage.")).to_be_visible()
     context.close()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from a11y import assert_accessible
 from flask import Flask
+from playwright.sync_api import expect
 from redis import Redis
 from sqlalchemy import func, select
 
@@ -44,30 +45,28 @@ def test_create_open_and_fill_a_round(app: Flask, live_server: str, browser: Any
     page.locator("#password").fill(coordinator_user["password"])
     page.get_by_role("button", name="Log ind").click()
     page.wait_for_url(f"{live_server}/coordinator/")
-    assert page.get_by_role("heading", name="Runder").is_visible()
+    expect(page.get_by_role("heading", name="Runder")).to_be_visible()
 
     page.get_by_role("link", name="Opret en runde").click()
     page.get_by_role("button", name="Gem").click()  # empty: the form again, fields named
     summary = page.get_by_role("alert")
-    assert summary.is_visible() and "Navn" in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Navn")
     page.get_by_label("Navn").fill("Innovationspraktik 2027")
     page.get_by_label("Uger").fill("2027-W37, 2027-W38")
     page.get_by_role("button", name="Gem").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Innovationspraktik 2027").is_visible()
+    expect(page.get_by_role("heading", name="Innovationspraktik 2027")).to_be_visible()
     assert "kladde" in page.locator("main").inner_text()
 
     page.get_by_role("link", name="Flyt til “åben” …").click()
-    assert page.get_by_text("Dette skridt kan ikke fortrydes.").is_visible()
+    expect(page.get_by_text("Dette skridt kan ikke fortrydes.")).to_be_visible()
     page.get_by_role("button", name="Ja, flyt til “åben”").click()
-    page.wait_for_load_state()
-    assert "Runden har nu status “åben”." in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("Runden har nu status “åben”.")
 
     page.get_by_label("Størrelse").select_option("small")
     page.get_by_role("button", name="Importér demodata …").click()
     page.get_by_role("button", name="Ja, importér demodata").click()
-    page.wait_for_load_state()
-    assert "Demoimporten er sat i kø" in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("Demoimporten er sat i kø")
     _work_queued_jobs(app)  # the worker seeds the round, as `rq worker` would
     page.reload()
     counts = page.locator("ul.counts").inner_text()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from a11y import assert_accessible
 from flask import Flask
+from playwright.sync_api import expect
 from redis import Redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
@@ -107,7 +108,7 @@ def test_matching_round_trip_in_chromium(
 
     first_run = _run_and_watch(page)
     assert page.locator("table.placements tbody tr").count() > 0
-    assert page.locator("table.unplaced caption").is_visible()
+    expect(page.locator("table.unplaced caption")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "dashboard-matching.png"), full_page=True)
     assert_accessible(page, "the matching page with a result")
 

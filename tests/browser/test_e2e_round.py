@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from a11y import FAILING_IMPACTS, axe_violations, describe
 from flask import Flask
+from playwright.sync_api import expect
 from redis import Redis
 from sqlalchemy import select
 
@@ -209,7 +210,7 @@ def _walk_the_round(app: Flask, live_server: str, browser: Any,
     page.get_by_label("Email").fill(coordinator_user["email"])
     page.get_by_label("Password").fill(coordinator_user["password"])
     walk.click("Sign in")
-    assert page.get_by_role("heading", name="Rounds", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Rounds", level=1)).to_be_visible()
     walk.check("rounds")
 
     # Create a round and open it.
@@ -218,7 +219,7 @@ def _walk_the_round(app: Flask, live_server: str, browser: Any,
     page.get_by_label("Name", exact=True).fill("Innovation internship E2E")
     page.get_by_label("Weeks").fill("2027-W37")
     walk.click("Save")
-    assert page.get_by_role("heading", name="Innovation internship E2E").is_visible()
+    expect(page.get_by_role("heading", name="Innovation internship E2E")).to_be_visible()
     round_id = int(re.search(r"/rounds/(\d+)", page.url).group(1))
     walk.check("round draft")
     walk.move_round("open")
@@ -228,7 +229,7 @@ def _walk_the_round(app: Flask, live_server: str, browser: Any,
     walk.click("Import the demo data…")
     walk.check("confirm demo import")
     walk.click("Yes, import the demo data")
-    assert page.get_by_text("The demo import is queued").is_visible()
+    expect(page.get_by_text("The demo import is queued")).to_be_visible()
 
     # The worker seeds the round; the overview shows the counts once it has.
     def demo_imported() -> bool:
@@ -253,7 +254,7 @@ def _walk_the_round(app: Flask, live_server: str, browser: Any,
 
     _wait_for(run_shown, "the first run to start", pipeline)
     if page.locator("#run-progress").count():
-        assert page.get_by_role("heading", name="The solver is working").is_visible()
+        expect(page.get_by_role("heading", name="The solver is working")).to_be_visible()
         walk.check("matching in progress")
     _watch_the_progress_bar(page)
     assert _round_status(app, round_id) == "review", _logs(pipeline)
@@ -267,7 +268,7 @@ def _walk_the_round(app: Flask, live_server: str, browser: Any,
     pin.check()
     page.get_by_label("Time limit (seconds)").fill("10")
     walk.click("Run the solver again")
-    assert page.locator("#run-progress").is_visible()  # shown at once, before the worker starts
+    expect(page.locator("#run-progress")).to_be_visible()  # shown at once, before the worker starts
     walk.check("second run in progress")
     _watch_the_progress_bar(page)
     second_run = int(re.search(r"Result of run (\d+)", page.locator("h2#result").inner_text())
@@ -318,7 +319,7 @@ def _walk_the_round(app: Flask, live_server: str, browser: Any,
         page.locator("#date").fill(date)
         page.locator("#venue").select_option(index=0)
         walk.click("Add the session")
-        assert page.get_by_text("The session was added.").is_visible()
+        expect(page.get_by_text("The session was added.")).to_be_visible()
     walk.check("workshops planned")
     _wait_for(lambda: _everyone_else_accepts(app, round_id) == 0
               and _round_status(app, round_id) in ("workshops", "done"),
