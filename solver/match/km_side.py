@@ -30,9 +30,12 @@ KM_LAMBDA_MAX = 256
 KM_LAMBDA_FIRST = 64
 IMPROVE_SHARE = 0.25  # of the time left once placed and rank are proven: a better km
 AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
-# km fixing: of the time left, its bound model (1k: ~1 s) and its CP-SAT on the kept arcs
-# (1k: ~4-5 s to a proof at load 4-6, without CP-SAT's presolve)
-KM_BOUND_SHARE, KM_FIXING_SHARE = 0.3, 0.95
+# km fixing: of the time left, its bound model (1k: 0.4-1.6 deterministic s, 0.9-5.5 s of CPU
+# by random seed alone) and its CP-SAT on the kept arcs (1k: ~4-5 s to a proof at load 4-6,
+# without CP-SAT's presolve). A cap, not a reservation: a floor stopped at its cap keeps its
+# root LP's bound (1k: ~900 km low), and the proof on what that keeps does not finish, so the
+# floor may take half of what is left.
+KM_BOUND_SHARE, KM_FIXING_SHARE = 0.5, 0.95
 KM_FIXED_ARCS = 40_000  # the km fixing keeps at most this many unit arcs (1k: 36k at the gap of 61 km)
 # When the incumbent's gap would keep more: a first round on at most this many, for this share
 # of the time left (1k seed 3: 42552 found, 62.6k arcs at its gap, 40k kept (T = 61) took
