@@ -226,7 +226,8 @@ class ForkingWorker(Background):
 
     def __init__(self, config: dict[str, Any], queues: list[str], log: Path,
                  burst: bool = False) -> None:
-        args = [str(BIN / "rq"), "worker", "-w", "workers.worker.AppWorker", "--serializer",
+        args = [str(BIN / "rq"), "worker", "-w", "workers.worker.AppWorker",
+                "--connection-class", "workers.redis_client.RetryingRedis", "--serializer",
                 "rq.serializers.JSONSerializer", "--url", config["REDIS_URL"],
                 "--with-scheduler", *queues]
         super().__init__([*args, "--burst"] if burst else args, config, log)

@@ -8,6 +8,8 @@ idempotent jobs finish the round: nothing lost, nothing twice.
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +24,14 @@ from fault_round import (
 from fault_services import ForkingWorker, RedisServer, Relay, wait_until
 from flask import Flask
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rq.job import Job
 from sqlalchemy import func, select
 
 from coordinator import db
 from coordinator.models import Message, Placement
+from workers.redis_client import RetryingRedis
 
 QUEUES = ["solve", "default", "email"]
 
@@ -99,3 +103,23 @@ def test_redis_restarted_mid_round_loses_nothing(
         worker.kill_all()
         relay.kill_all()
     assert_nothing_lost_nothing_twice(app, round_id, "workshops")
+
+
+def test_the_worker_connection_waits_through_a_redis_restart(
+        private_redis: RedisServer) -> None:
+    # The rq worker quit for good when Redis restarted as it wrote its state after a job
+    # (`Redis.from_url` connections never retry); the Procfile's connection class waits.
+    client = RetryingRedis.from_url(private_redis.url)
+    assert client.ping()
+    private_redis.kill()
+    with pytest.raises(RedisConnectionError):
+        Redis.from_url(private_redis.url).ping()
+    restart = threading.Timer(1.0, private_redis.start)
+    restart.start()
+    try:
+        started = time.monotonic()
+        assert client.hset("rq:worker:probe", "state", "idle") == 1
+        assert time.monotonic() - started >= 0.5
+    finally:
+        restart.join()
+    assert client.hget("rq:worker:probe", "state") == b"idle"
