@@ -31,25 +31,43 @@ def check_range(cost: np.ndarray, n_nodes: int) -> None:
 def max_flow_min_cost(n_visitors: int, n_hosts: int, av: np.ndarray, ah: np.ndarray,
                       caps: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """Bool per arc: used by a maximum flow of minimum cost (visitors -> hosts, unit demand)."""
-    if len(av) == 0:
+    return _assignment_flow(n_visitors, n_hosts, av, ah, caps, cost, optional=False)
+
+
+def optional_flow(n_units: int, n_hosts: int, au: np.ndarray, ah: np.ndarray, caps: np.ndarray,
+                  cost: np.ndarray) -> np.ndarray:
+    """Bool per arc: a minimum-cost choice, each unit at most once, each host at most ``caps``
+    units, a unit left out when every arc of it costs more than nothing (a bypass arc)."""
+    check_range(cost, n_units + n_hosts + 2)
+    return _assignment_flow(n_units, n_hosts, au, ah, caps, cost, optional=True)
+
+
+def _assignment_flow(n_left: int, n_right: int, a_left: np.ndarray, a_right: np.ndarray,
+                     caps: np.ndarray, cost: np.ndarray, optional: bool) -> np.ndarray:
+    """Source -> each left node (1) -> its arcs -> right nodes (``caps``) -> sink. ``optional``:
+    a zero-cost bypass from source to sink, and the least cost, not the most flow first."""
+    if len(a_left) == 0:
         return np.zeros(0, dtype=bool)
     mcf = min_cost_flow.SimpleMinCostFlow()
-    source, sink = 0, n_visitors + n_hosts + 1
-    vis = np.arange(1, n_visitors + 1, dtype=np.int64)
-    hosts = np.arange(n_visitors + 1, n_visitors + n_hosts + 1, dtype=np.int64)
-    # Visitor arcs first so that their ids are 0..len(av)-1.
-    mcf.add_arcs_with_capacity_and_unit_cost(av + 1, ah + n_visitors + 1, np.ones(len(av), np.int64),
-                                             cost.astype(np.int64))
-    mcf.add_arcs_with_capacity_and_unit_cost(np.zeros(n_visitors, np.int64), vis,
-                                             np.ones(n_visitors, np.int64), np.zeros(n_visitors, np.int64))
-    mcf.add_arcs_with_capacity_and_unit_cost(hosts, np.full(n_hosts, sink, np.int64),
-                                             caps.astype(np.int64), np.zeros(n_hosts, np.int64))
-    mcf.set_node_supply(source, n_visitors)
-    mcf.set_node_supply(sink, -n_visitors)
-    status = mcf.solve_max_flow_with_min_cost()
+    source, sink = 0, n_left + n_right + 1
+    lefts = np.arange(1, n_left + 1, dtype=np.int64)
+    rights = np.arange(n_left + 1, n_left + n_right + 1, dtype=np.int64)
+    # The arcs first so that their ids are 0..len(a_left)-1.
+    mcf.add_arcs_with_capacity_and_unit_cost(a_left + 1, a_right + n_left + 1,
+                                             np.ones(len(a_left), np.int64), cost.astype(np.int64))
+    mcf.add_arcs_with_capacity_and_unit_cost(np.zeros(n_left, np.int64), lefts,
+                                             np.ones(n_left, np.int64), np.zeros(n_left, np.int64))
+    mcf.add_arcs_with_capacity_and_unit_cost(rights, np.full(n_right, sink, np.int64),
+                                             caps.astype(np.int64), np.zeros(n_right, np.int64))
+    if optional:
+        mcf.add_arcs_with_capacity_and_unit_cost(np.array([source]), np.array([sink]),
+                                                 np.array([n_left]), np.array([0]))
+    mcf.set_node_supply(source, n_left)
+    mcf.set_node_supply(sink, -n_left)
+    status = mcf.solve() if optional else mcf.solve_max_flow_with_min_cost()
     if status != mcf.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    return mcf.flows(np.arange(len(av), dtype=np.int64)) > 0
+    return mcf.flows(np.arange(len(a_left), dtype=np.int64)) > 0
 
 
 def lex_flow(arcs: Arcs, cost: np.ndarray, n_visitors: int, caps: np.ndarray,

@@ -19,10 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from solver.match.duals import Weights, potentials
-from solver.match.flow import check_range, max_flow_min_cost
+from solver.match.flow import max_flow_min_cost, optional_flow
 from solver.match.index import Index
 from solver.match.placement import Placement, lex_key
 from solver.match.relax import Relaxation
@@ -36,33 +35,6 @@ SAME_PLAN_ROUNDS = 3  # stop when the team plan stayed the same this many rounds
 # 0.7 28133 by round 7, best 28098; 0.5 best 28101; 0.3 oscillates (best 28159, 28209 at round
 # 20); growing from 0.7 by 0.03: best 28061 (round 11), from 0.5: 28085.
 PRICE_MEMORY, PRICE_MEMORY_STEP, PRICE_MEMORY_MAX = 0.7, 0.03, 0.95
-
-
-def optional_flow(n_units: int, n_hosts: int, au: np.ndarray, ah: np.ndarray, caps: np.ndarray,
-                  cost: np.ndarray) -> np.ndarray:
-    """Bool per arc: a minimum-cost choice, each unit at most once, each host at most ``caps``
-    units, a unit left out when every arc of it costs more than nothing (a bypass arc)."""
-    if len(au) == 0:
-        return np.zeros(0, dtype=bool)
-    check_range(cost, n_units + n_hosts + 2)
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    source, sink = 0, n_units + n_hosts + 1
-    mcf.add_arcs_with_capacity_and_unit_cost(au + 1, ah + n_units + 1,
-                                             np.ones(len(au), np.int64), cost.astype(np.int64))
-    mcf.add_arcs_with_capacity_and_unit_cost(np.zeros(n_units, np.int64),
-                                             np.arange(1, n_units + 1, dtype=np.int64),
-                                             np.ones(n_units, np.int64), np.zeros(n_units, np.int64))
-    mcf.add_arcs_with_capacity_and_unit_cost(np.arange(n_units + 1, n_units + n_hosts + 1,
-                                                       dtype=np.int64),
-                                             np.full(n_hosts, sink, np.int64),
-                                             caps.astype(np.int64), np.zeros(n_hosts, np.int64))
-    mcf.add_arcs_with_capacity_and_unit_cost(np.array([source]), np.array([sink]),
-                                             np.array([n_units]), np.array([0]))
-    mcf.set_node_supply(source, n_units)
-    mcf.set_node_supply(sink, -n_units)
-    if mcf.solve() != mcf.OPTIMAL:
-        raise RuntimeError("min-cost flow failed")
-    return mcf.flows(np.arange(len(au), dtype=np.int64)) > 0
 
 
 def _fit_teams(ua: UnitArcs, rows: np.ndarray, cost: np.ndarray, room: np.ndarray) -> np.ndarray:

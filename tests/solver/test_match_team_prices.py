@@ -16,10 +16,11 @@ from solver.match import solve_match_json
 from solver.match.check import check_match_json
 from solver.match.codec import decode_instance, encode_result
 from solver.match.duals import weights
+from solver.match.flow import optional_flow
 from solver.match.index import build_index
 from solver.match.relax import initial_candidates, relax
 from solver.match.report import build_result
-from solver.match.team_prices import optional_flow, place_by_seat_prices
+from solver.match.team_prices import place_by_seat_prices
 from solver.match.units import build_units
 from solver.status import Status
 
