@@ -13,18 +13,13 @@ import math
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.match.aggregate import (
-    Aggregated,
-    AggregateParts,
-    add_hall_cut,
-    closed_units,
-    complete_seats,
-)
+from solver.match.aggregate import Aggregated, AggregateParts
 from solver.match.arcs import Arcs
 from solver.match.cpsat import add_hints, set_params
 from solver.match.duals import potentials
 from solver.match.index import Index
 from solver.match.placement import Placement
+from solver.match.seat_completion import add_hall_cut, closed_units, complete_seats
 from solver.match.units import UnitArcs
 
 MAX_KM_ROUNDS = 30  # Benders and Hall cuts
@@ -87,7 +82,8 @@ def aggregated_km(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated, pri
         pick_x = np.array([solver.boolean_value(v) for v in p.x], dtype=bool)
         pick_w = {u for u, var in p.w.items() if solver.boolean_value(var)}
         seats = {key: int(solver.value(var)) for key, var in p.y.items()}
-        completed, hall = complete_seats(ix, ua, base, p.agg, p.unit_size, p.ex[pick_x], pick_w, seats)
+        completed, hall = complete_seats(ix, ua, base, p.agg, p.unit_size, p.ex[pick_x], pick_w,
+                                         seats)
         if completed is not None and completed.objective(ix).total_km < best_km:
             place, best_km = completed, completed.objective(ix).total_km
         clock.report("aggregated km", status=solver.status_name(status), round=_round + 1,
@@ -96,7 +92,8 @@ def aggregated_km(ix: Index, ua: UnitArcs, base: Placement, agg: Aggregated, pri
             break
         if hall is not None:
             size, units_s, hosts_n = hall
-            add_hall_cut(model, p.w, p.y, size, closed_units(ua, p.agg, size, hosts_n, units_s), hosts_n)
+            add_hall_cut(model, p.w, p.y, size, closed_units(ua, p.agg, size, hosts_n, units_s),
+                         hosts_n)
             continue
         if completed is None:
             break

@@ -138,7 +138,7 @@ def best_total(ua: UnitArcs, values: np.ndarray) -> int:
 
 
 def bound_from(ix: Index, proven: dict[str, float], r_max: int, k_max: int | None,
-                base: Objective, fixed: Objective) -> Objective:
+               base: Objective, fixed: Objective) -> Objective:
     """The lexicographic bound the CP-SAT levels prove (trivial beyond the first open level)."""
     n_prev = len(ix.previous_code)
     minimax = base.max_rank_cost is not None

@@ -33,9 +33,8 @@ from solver.match.index import Index
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
-from solver.match.relax import Relaxation, _unit
-from solver.match.side import fills_ok as fills_ok
-from solver.match.side import unit_reduced_costs as unit_reduced
+from solver.match.relax import Relaxation, unit_vectors
+from solver.match.side import fills_ok, unit_reduced_costs
 from solver.match.team_prices import place_by_seat_prices
 from solver.match.units import UnitArcs, build_units, place_units, repair
 from solver.status import Status
@@ -105,7 +104,7 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     if seated:
         place = seat
         chosen = ua.used_by(place)
-    order = (np.lexsort((ua.cost, unit_reduced(ix, ua, w, rel))) if rel.duals is not None
+    order = (np.lexsort((ua.cost, unit_reduced_costs(ix, ua, w, rel))) if rel.duals is not None
              else np.lexsort((ua.km, ua.cost)))  # cheapest first
     if not seated:
         # The global model, from the repair only: after the seat prices it found nothing better
@@ -182,7 +181,7 @@ def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
     if ix.n_hosts == 0 or len(ua.u) == 0:
         return chosen, 0
     rng = np.random.default_rng(seed)
-    xyz = _unit(ix.h_lat, ix.h_lon)
+    xyz = unit_vectors(ix.h_lat, ix.h_lon)
     by_host = np.argsort(ua.h, kind="stable")
     host_start = np.searchsorted(ua.h[by_host], np.arange(ix.n_hosts + 1))
     k = min(NEIGHBOUR_HOSTS, ix.n_hosts)

@@ -62,7 +62,8 @@ def _with_mates(ix: Index, arcs: Arcs, known: np.ndarray | None = None) -> Arcs:
     return _unique(Arcs.concat([arcs, mates]), ix)
 
 
-def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere (one row per coordinate): chords from one matrix product."""
     p, q = np.radians(lat), np.radians(lon)
     return np.stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)], axis=1)
 
@@ -71,7 +72,7 @@ def _approx_km(ix: Index, vs: np.ndarray, uh: np.ndarray) -> np.ndarray:
     """A lower bound on the great-circle km of a visitor block to every host, from one matrix
     product: the chord (arcsin x >= x), within 0.1 % at Danish distances. Only a filter: the
     callers add a 1 km margin and evaluate survivors exactly."""
-    dot = _unit(ix.v_lat[vs], ix.v_lon[vs]) @ uh.T
+    dot = unit_vectors(ix.v_lat[vs], ix.v_lon[vs]) @ uh.T
     return 2 * EARTH_RADIUS_KM * np.sqrt(np.clip((1.0 - dot) / 2.0, 0.0, 1.0))
 
 
@@ -88,7 +89,7 @@ class ChordKm:
     far inside the 1 km margin the filters add."""
 
     def __init__(self, ix: Index) -> None:
-        self.ix, self.uh = ix, _unit(ix.h_lat, ix.h_lon)
+        self.ix, self.uh = ix, unit_vectors(ix.h_lat, ix.h_lon)
         self.blocks: dict[bytes, np.ndarray] = {}
 
     def of(self, vs: np.ndarray) -> np.ndarray:
@@ -110,7 +111,7 @@ def initial_candidates(ix: Index, base: Placement) -> Arcs:
     if len(ix.previous_code):
         n_h = max(ix.n_hosts, 1)
         parts.append(arcs_mod.evaluate(ix, ix.previous_code // n_h, ix.previous_code % n_h))
-    uh = _unit(ix.h_lat, ix.h_lon)
+    uh = unit_vectors(ix.h_lat, ix.h_lon)
     k = min(ix.n_hosts, 4 * NEAREST_UNRANKED)
     for vs in _blocks(ix, _scan_visitors(ix, base)):
         km = _approx_km(ix, vs, uh)
