@@ -59,7 +59,7 @@ def km_after_rank(ix: Index, ua: UnitArcs, rel: Relaxation, base: Placement,
         fixed, found = base.objective(ix), place.objective(ix)
         better, _ = improve_km(ix, ua, fixed_load, ua.used_by(place), unit_rc,
                                found.placed - fixed.placed, found.rank_cost - fixed.rank_cost,
-                               clock.remaining() * IMPROVE_SHARE, workers, seed)
+                               clock.remaining() * IMPROVE_SHARE, workers, seed, lp_worker=True)
         candidate = place_units(ua, base, better)
         if candidate.objective(ix).total_km < found.total_km:
             place = candidate
@@ -134,7 +134,8 @@ def km_by_fixing(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarra
         chosen, cp_bound = pinned_km_cpsat(ix, ua, keep, fixed_load, ua.used_by(place),
                                            found.placed - fixed.placed,
                                            found.rank_cost - fixed.rank_cost,
-                                           clock.remaining() * share, workers, seed)
+                                           clock.remaining() * share, workers, seed,
+                                           lp_worker=True)
         better = place_units(ua, base, chosen)
         if better.objective(ix).total_km < found.total_km:
             place = better

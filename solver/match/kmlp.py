@@ -207,10 +207,12 @@ def _start_columns(ua: UnitArcs, chosen: np.ndarray) -> np.ndarray:
 
 def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.ndarray,
                     chosen: np.ndarray, placed: int, rank: int, seconds: float,
-                    workers: int | None, seed: int) -> tuple[np.ndarray, int | None]:
+                    workers: int | None, seed: int, lp_worker: bool = False
+                    ) -> tuple[np.ndarray, int | None]:
     """CP-SAT on the unit arcs ``keep`` (which hold ``chosen``) with placed and rank cost
     pinned, minimising km: (the better of its solution and ``chosen``, its proven bound over
-    ``keep`` or None).
+    ``keep`` or None). ``lp_worker``: a single ``max_lp`` worker (:func:`lp_worker_params`)
+    instead of ``workers``.
 
     (Measured at 1k: the aggregated floor km >= LB + sum rc as an extra row here made the
     proof slower, 8.0 s against 3.8 s wall: the max_lp worker's cuts reach LB anyway.)"""
@@ -225,10 +227,12 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     for h, var in opens.items():
         model.add_hint(var, h in used)
     solver = cp_model.CpSolver()
-    set_params(solver, seconds, workers or 2, seed)
+    if lp_worker:
+        lp_worker_params(solver, seconds, seed)
+    else:
+        set_params(solver, seconds, workers or 2, seed)
     # Measured at 1k (36k kept arcs): presolve took 2.4 s before the search began, and the
-    # proof needed ~30 % more CPU with it. (One worker with linearization level 2 was faster
-    # on one saved model but 2-4x slower in the pipeline on seeds 1 and 2.)
+    # proof needed ~30 % more CPU with it.
     solver.parameters.cp_model_presolve = False
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -243,6 +247,19 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     return out, math.ceil(solver.best_objective_bound - 1e-6)
 
 
+def lp_worker_params(solver: cp_model.CpSolver, seconds: float, seed: int) -> None:
+    """One CP-SAT worker, the ``max_lp`` subsolver (linearization level 2, LP-guided search).
+
+    Measured on the km level's models at 1k (seeds 1-3, another engineer's job on one of the
+    two cores): the proof on 19-39k kept arcs took 1.1-2.2 s of CPU this way against 3.1-4.3 s
+    with the two-worker portfolio (its second worker runs LNS, useless once the hint is near
+    the optimum), and the km floor 0.6-1.4 s against 1.6-3.0 s. A plain single worker with
+    linearization level 2 (what was measured slower before) is not this: it first spends ~7 s
+    in a "hint search" on the 39k-arc proof (8.5 s in all)."""
+    set_params(solver, seconds, 1, seed)
+    solver.parameters.subsolvers.append("max_lp")
+
+
 def _cheapest(values: np.ndarray, ua: UnitArcs, per_unit: int) -> np.ndarray:
     order = np.lexsort((values, ua.u))
     uo = ua.u[order]
@@ -253,12 +270,13 @@ def _cheapest(values: np.ndarray, ua: UnitArcs, per_unit: int) -> np.ndarray:
 
 def improve_km(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray,
                unit_rc: np.ndarray, placed: int, rank: int, seconds: float, workers: int | None,
-               seed: int) -> tuple[np.ndarray, int | None]:
+               seed: int, lp_worker: bool = False) -> tuple[np.ndarray, int | None]:
     """CP-SAT with placed and rank pinned on the ``IMPROVE_PER_UNIT`` arcs of least reduced
     cost ``unit_rc`` of each unit (and the incumbent ``chosen``): a heuristic, its bound holds
     over those arcs only."""
     keep = _cheapest(unit_rc, ua, IMPROVE_PER_UNIT) | chosen
-    return pinned_km_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank, seconds, workers, seed)
+    return pinned_km_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank, seconds, workers, seed,
+                           lp_worker)
 
 
 def km_level(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray, placed: int,
