@@ -218,9 +218,15 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     proof slower, 8.0 s against 3.8 s wall: the max_lp worker's cuts reach LB anyway.)"""
     sub = ua.subset(keep)
     model, x, opens = build_model(ix, sub, fixed_load)
-    model.add(cp_model.LinearExpr.weighted_sum(x, sub.size.tolist()) >= placed)
-    model.add(cp_model.LinearExpr.weighted_sum(x, sub.cost.tolist()) <= rank)
-    model.minimize(cp_model.LinearExpr.weighted_sum(x, sub.km.tolist()))
+    # The pinned rows and the objective straight into the proto: through LinearExpr they took
+    # 0.3 s of Python on the 39k kept arcs of the 1k proof (0.002 s this way).
+    index = np.array([var.index for var in x], dtype=np.int64)
+    _add_linear(model, index, sub.size, placed, cp_model.INT_MAX)
+    _add_linear(model, index, sub.cost, cp_model.INT_MIN, rank)
+    objective = model.proto.objective
+    objective.vars.extend(index.tolist())
+    objective.coeffs.extend(sub.km.tolist())
+    objective.scaling_factor = 1.0
     hint = chosen[keep]
     add_hints(model, x, hint.tolist())
     used = set(sub.h[hint].tolist())
@@ -237,7 +243,7 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return chosen, None
-    pick = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+    pick = np.asarray(solver.response_proto.solution, dtype=np.int64)[index] > 0
     out = chosen
     if int(sub.km[pick].sum()) < int(ua.km[chosen].sum()):
         out = np.zeros(len(ua.u), dtype=bool)
@@ -245,6 +251,16 @@ def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.nd
     if status == cp_model.OPTIMAL:
         return out, int(ua.km[out].sum())
     return out, math.ceil(solver.best_objective_bound - 1e-6)
+
+
+def _add_linear(model: cp_model.CpModel, index: np.ndarray, coeffs: np.ndarray, low: int,
+                high: int) -> None:
+    """low <= sum coeffs * var[index] <= high, zero coefficients left out."""
+    nz = np.flatnonzero(coeffs)
+    row = model.proto.constraints.add().linear
+    row.vars.extend(index[nz].tolist())
+    row.coeffs.extend(coeffs[nz].astype(np.int64).tolist())
+    row.domain.extend([int(low), int(high)])
 
 
 def lp_worker_params(solver: cp_model.CpSolver, seconds: float, seed: int) -> None:
