@@ -38,9 +38,12 @@ AGGREGATE_KM_SHARE = 0.8  # of the time left then: the aggregated km bound
 KM_BOUND_SHARE, KM_FIXING_SHARE = 0.5, 0.95
 KM_FIXED_ARCS = 40_000  # the km fixing keeps at most this many unit arcs (1k: 36k at the gap of 61 km)
 # When the incumbent's gap would keep more: a first round on at most this many, for this share
-# of the time left (1k seed 3: 42552 found, 62.6k arcs at its gap, 40k kept (T = 61) took
-# 3.4-5.7 s to find and prove 42448 = LB + 26)
-KM_FIRST_ARCS, KM_FIRST_SHARE = 20_000, 0.3
+# of the time left. 1k seed 3 (42552 found, 62.6k arcs at its gap; 40k kept at T = 61 took
+# 3.4-5.7 s to find and prove 42448 = LB + 25): 12k (the ~8.9k explicit arcs and ~2.8k
+# unranked, T = 3) finds 42449 in 0.8 s, then the second round keeps 24.1k arcs: km phases
+# 5.1-6.7 s against 6.1-7.4 s with 20k (T = 16, 1.7 s); 15k: 6.2-6.4 s; 10k (T = -1, no
+# unranked arc) finds nothing: 7.1-7.6 s.
+KM_FIRST_ARCS, KM_FIRST_SHARE = 12_000, 0.3
 KM_LEVEL_SHARE = 0.9  # of what the aggregated km level leaves
 
 
