@@ -31,6 +31,7 @@ from solver.match.cpsat import LEVEL_SHARE, build_model, set_params, solve_level
 from solver.match.duals import Weights
 from solver.match.index import Index
 from solver.match.model import Objective
+from solver.match.patterns import pattern_bound
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
 from solver.match.relax import Relaxation, unit_vectors
@@ -61,6 +62,9 @@ GLOBAL_SHARE = 0.15
 # after the relaxation, load 4-5: 0.5 28081 (10 rounds, the search stalled 2.5 s early), 0.75
 # 28072 (16 rounds, best at the 11th); the neighbourhoods alone 28151 twice).
 SEAT_PRICE_SHARE = 0.75
+# Of the time left after the repair: the host-pattern LP and its completion (10k: 30 s of
+# column generation ends the LP; the seat prices and neighbourhoods get the rest).
+PATTERN_SHARE = 0.8
 
 
 class _Reserved:
@@ -96,14 +100,28 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     if bound is not None and lex_key(place.objective(ix)) == lex_key(bound) and fills_ok(ix, place):
         return place, Status.OPTIMAL, bound, info
     reserved = _Reserved(clock, RESERVE_S)
-    # Teams placed at seat prices first (:mod:`solver.match.team_prices`): a far better start
-    # than the repair when the relaxation splits many teams.
-    seat = place_by_seat_prices(ix, rel, ua, base, fixed_load, w, clock,
-                                SEAT_PRICE_SHARE * reserved.remaining())
-    seated = seat is not None and lex_key(seat.objective(ix)) < lex_key(place.objective(ix))
-    if seated:
-        place = seat
+    by_patterns = False
+    if bound is not None and fills_ok(ix, place):
+        repaired = place
+        place, bound = _by_patterns(ix, ua, base, fixed_load, rel, w, place, bound, reserved,
+                                    workers, info)
         chosen = ua.used_by(place)
+        by_patterns = place is not repaired
+        if lex_key(place.objective(ix))[:2] == lex_key(bound)[:2]:
+            # Placed and rank cost proven; km by the flow polish (done), not proven here.
+            status = Status.OPTIMAL if place.objective(ix) == bound else Status.FEASIBLE
+            return place, status, bound, info
+    seated = by_patterns
+    if not by_patterns:
+        # Teams placed at seat prices (:mod:`solver.match.team_prices`): a far better start
+        # than the repair when the relaxation splits many teams (the pattern LP's placement
+        # is better still: 10k, 28007 against 28137-28148 from the seat prices after it).
+        seat = place_by_seat_prices(ix, rel, ua, base, fixed_load, w, clock,
+                                    SEAT_PRICE_SHARE * reserved.remaining())
+        seated = seat is not None and lex_key(seat.objective(ix)) < lex_key(place.objective(ix))
+        if seated:
+            place = seat
+            chosen = ua.used_by(place)
     order = (np.lexsort((ua.cost, unit_reduced_costs(ix, ua, w, rel))) if rel.duals is not None
              else np.lexsort((ua.km, ua.cost)))  # cheapest first
     if not seated:
@@ -129,6 +147,37 @@ def solve_priced_side(ix: Index, rel: Relaxation, base: Placement, fixed_load: n
     status = (Status.OPTIMAL if bound is not None and lex_key(place.objective(ix)) == lex_key(bound)
               else Status.FEASIBLE)
     return place, status, bound, info
+
+
+def _by_patterns(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
+                 rel: Relaxation, w: Weights, place: Placement, bound: Objective,
+                 reserved: _Reserved, workers: int | None, info: dict
+                 ) -> tuple[Placement, Objective]:
+    """The host-pattern bound and its completed LP placement (:mod:`solver.match.patterns`),
+    for ``PATTERN_SHARE`` of the time left: (the better placement, the tighter bound)."""
+    s = ix.inst.settings
+    if s.objective != "canonical" or s.keep_previous:
+        return place, bound
+    fixed = base.objective(ix)
+    found = pattern_bound(ix, ua, base, fixed_load, bound.placed - fixed.placed,
+                          [ua.used_by(place), ua.used_by(rel.place)], reserved,
+                          PATTERN_SHARE * reserved.remaining(),
+                          workers, complete=False)
+    if found is None:
+        return place, bound
+    info.update(pattern_rounds=found.rounds, pattern_columns=found.columns,
+                pattern_seconds=round(found.seconds, 2))
+    if found.place is not None and fills_ok(ix, found.place):
+        better = polish(ix, rel.arcs, found.place, w)
+        if lex_key(better.objective(ix)) < lex_key(place.objective(ix)):
+            place = better
+    rank = fixed.rank_cost + (found.rank_bound or 0)
+    if found.rank_bound is not None and rank > bound.rank_cost:
+        # A km bound at the higher rank cost is not the relaxation's: the fixed pairs' km
+        # is all that is sure.
+        bound = Objective(placed=bound.placed, rank_cost=rank, total_km=fixed.total_km)
+    reserved.report("patterns", objective=place.objective(ix), bound=bound)
+    return place, bound
 
 
 def _global_model(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,

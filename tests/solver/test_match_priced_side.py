@@ -47,6 +47,7 @@ def test_neighbourhoods_never_worsen_and_stay_feasible(monkeypatch) -> None:
     doc["settings"].update(workers=1, seed=0, time_limit_s=20)
     monkeypatch.setattr(api, "FULL_SCAN_PAIRS", 0)
     monkeypatch.setattr(ps, "NEIGHBOUR_HOSTS", 20)
+    monkeypatch.setattr(ps, "PATTERN_SHARE", 0.0)  # else the pattern LP proves the rank first
     with_hoods = solve_match_json(doc)
     monkeypatch.setattr(ps, "GLOBAL_SHARE", 0.0)
     only_hoods = solve_match_json(doc)

@@ -1,0 +1,286 @@
+"""Host patterns (Dantzig-Wolfe): a rank bound that keeps teams whole and minimum fills exact,
+and the placement its LP points at.
+
+A *pattern* is what one host receives: a set of units (lone visitors or whole teams) of total
+size 0 or between the host's minimum fill and its free seats. The master LP picks at most one
+pattern per host and covers each unit at most once, places the relaxation's number of visitors
+``P`` (a row, not a weight: the LP stays well scaled) and minimises rank cost. Columns come from
+pricing each host against the LP duals (a small knapsack: the host's few best units per size).
+
+Why: the flow relaxation splits teams and ignores minimum fills, and at 10k visitors with 8 %
+teams and 15 % minimum-fill hosts its bound (27927) sat 0.5 % under the best placement found
+(28072); the pattern LP gives 27994.5, and its integral columns completed exactly give 27995:
+proven optimal rank cost (measured on benchmarks/match_generate.py 10000 --teams 0.08
+--min-visitors 0.15 --fixed 0.01 --forbidden 0.01; 1k: 2437, the proven optimum, where the flow
+gives 2428).
+
+The bound is the Lagrangian one, valid for ANY duals y <= 0 (units), rho in [0, M] (the placed
+row): every solution placing P has rank >= sum y + rho P + sum over hosts of
+min(0, best pattern's sum of (cost - y_u - rho size_u)). So the LP only has to be roughly
+solved (PDLP, loose tolerance: 0.8-1.7 s where simplex took 6-9 s at 10k), and the bound holds
+after any round. On a priced arc set the pricing behind the bound also offers every unit as an
+unranked candidate at every host (a superset of the arcs not built; unranked cost does not
+depend on the host), so it covers every feasible arc.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from solver.match.cpsat import build_model, set_params
+from solver.match.index import Index
+from solver.match.placement import Placement
+from solver.match.units import UnitArcs, place_units
+
+# Rank cost per seat of the artificial column that keeps the master feasible before the
+# columns can place P (any value > 0 keeps the bound valid; rho is clipped to it).
+ARTIFICIAL_COST = 30.0
+MAX_ROUNDS = 40
+# PDLP's relative and absolute optimality tolerance: duals good enough to price with (the
+# bound is exact whatever they are); 1e-4: 1.7 s on the 10k final master, 1e-6: 2.5-3.5 s.
+PDLP_TOLERANCE = 1e-4
+# New columns per host and round: the best pattern for each count of units, not just the best
+# (10k: one per host took 17 rounds and 160 s with CLP, all of them 12 rounds and 65 s).
+# Rounds in a row whose bound rose by less than STALL_GAIN (rank cost) end the PDLP rounds
+# (10k: the rough duals' bound sat 1.5 under the LP for 8 rounds, 1.5 s each).
+STALL_ROUNDS, STALL_GAIN = 3, 0.25
+# Stop once the bound is within this share of the LP value (a tenth of the 0.1 % target).
+CLOSE = 1e-4
+COMPLETION_RESERVE_S = 4.0  # of ``seconds``, kept for the completion (10k: ~2 s)  # of the time left after the LP, for CP-SAT on what the LP left open
+
+
+@dataclass
+class PatternBound:
+    rank_bound: int | None  # rank cost of the free units, at P placed; None: no bound
+    place: Placement | None  # the LP's integral patterns, completed exactly
+    rounds: int
+    columns: int
+    seconds: float
+
+
+class _Master:
+    """The restricted master LP: one column per (host, pattern)."""
+
+    def __init__(self, n_units: int, n_hosts: int, placed: int) -> None:
+        self.lp = pywraplp.Solver.CreateSolver("PDLP")
+        tol = PDLP_TOLERANCE
+        self.lp.SetSolverSpecificParametersAsString(
+            "termination_criteria { simple_optimality_criteria { "
+            f"eps_optimal_relative: {tol} eps_optimal_absolute: {tol} }} }}")
+        inf = self.lp.infinity()
+        self.units = [self.lp.Constraint(-inf, 1) for _ in range(n_units)]
+        self.hosts = [self.lp.Constraint(-inf, 1) for _ in range(n_hosts)]
+        self.placed = self.lp.Constraint(placed, inf)
+        self.objective = self.lp.Objective()
+        art = self.lp.NumVar(0, inf, "artificial")
+        self.placed.SetCoefficient(art, 1)
+        self.objective.SetCoefficient(art, ARTIFICIAL_COST)
+        self.seen: set[tuple[int, tuple[int, ...]]] = set()
+        self.columns: list[tuple[int, tuple[int, ...]]] = []
+        self.vars: list = []
+
+    def add(self, ua: UnitArcs, h: int, arcs: list[int]) -> bool:
+        key = (h, tuple(sorted(arcs)))
+        if key in self.seen or not arcs:
+            return False
+        self.seen.add(key)
+        var = self.lp.NumVar(0, self.lp.infinity(), "")
+        self.objective.SetCoefficient(var, float(ua.cost[arcs].sum()))
+        self.hosts[h].SetCoefficient(var, 1)
+        self.placed.SetCoefficient(var, float(ua.size[arcs].sum()))
+        for i in arcs:
+            self.units[int(ua.u[i])].SetCoefficient(var, 1)
+        self.columns.append(key)
+        self.vars.append(var)
+        return True
+
+    def solve(self, seconds: float) -> tuple[np.ndarray, float] | None:
+        self.lp.SetTimeLimit(max(1, int(seconds * 1000)))
+        status = self.lp.Solve()
+        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return None
+        y = np.minimum(np.array([c.dual_value() for c in self.units]), 0.0)
+        rho = min(max(self.placed.dual_value(), 0.0), ARTIFICIAL_COST)
+        return y, rho
+
+
+def _best_per_host(n_h: int, h: np.ndarray, r: np.ndarray, k: int) -> np.ndarray:
+    """Per host, the indices (into ``h``/``r``) of its ``k`` least ``r``; -1 pads."""
+    out = np.full((n_h, k), -1, dtype=np.int64)
+    if len(h) == 0 or k == 0:
+        return out
+    order = np.lexsort((r, h))
+    hh = h[order]
+    pos = np.arange(len(order)) - np.searchsorted(hh, hh)
+    sel = pos < k
+    out[hh[sel], pos[sel]] = order[sel]
+    return out
+
+
+def _cheapest(items: list[tuple[float, int, int]], low: int, room: int
+              ) -> tuple[float, list[int]]:
+    """The least total r over sets of items (r, size, unit; one item per unit) of total size 0
+    or in [low, room]: a 0/1 knapsack over the few candidates of one host, by exact load."""
+    best: dict[int, tuple[float, tuple[int, ...]]] = {0: (0.0, ())}
+    for r, size, unit in sorted(items):
+        for load, (val, units) in list(best.items()):
+            new = load + size
+            if new <= room and (new not in best or val + r < best[new][0]):
+                best[new] = (val + r, units + (unit,))
+    value, chosen = 0.0, ()
+    for load, (val, units) in best.items():
+        if load >= max(low, 1) and val < value:
+            value, chosen = val, units
+    return value, list(chosen)
+
+
+def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndarray, rho: float,
+           sizes: list[int], virtual: np.ndarray | None
+           ) -> tuple[np.ndarray, list[list[int]]]:
+    """Per host: min(0, its best pattern's reduced cost) and that pattern's unit arcs (built
+    arcs only). ``virtual`` (per unit: reduced cost at any host, unranked) adds every unit as
+    a candidate everywhere for the value (not for the columns)."""
+    r = ua.cost - y[ua.u] - rho * ua.size
+    top_room = int(room.max(initial=0))
+    built = {s: _best_per_host(n_h, ua.h[ua.size == s], r[ua.size == s], top_room // s)
+             for s in sizes}
+    idx = {s: np.flatnonzero(ua.size == s) for s in sizes}
+    extra: list[tuple[float, int, int]] = []  # (r, size, unit): every unit, anywhere
+    if virtual is not None:
+        for s in sizes:
+            units = np.flatnonzero(virtual[1] == s)
+            keep = units[np.argsort(virtual[0][units], kind="stable")[:top_room // s]]
+            extra += [(float(virtual[0][u]), s, int(u)) for u in keep.tolist()]
+    value = np.zeros(n_h)
+    picks: list[list[int]] = [[] for _ in range(n_h)]
+    for h in range(n_h):
+        if room[h] <= 0:
+            continue
+        items: dict[int, tuple[float, int, int]] = {}  # unit -> (r, size, unit arc)
+        for s in sizes:
+            rows = built[s][h]
+            for j in rows[rows >= 0].tolist():
+                i = int(idx[s][j])
+                items[int(ua.u[i])] = (float(r[i]), s, i)
+        val, units = _cheapest([(rr, s, u) for u, (rr, s, _) in items.items()],
+                               int(low[h]), int(room[h]))
+        picks[h] = [items[u][2] for u in units]
+        if extra:
+            merged = {u: (rr, s) for u, (rr, s, _) in items.items()}
+            for rr, s, u in extra:
+                if u not in merged or rr < merged[u][0]:
+                    merged[u] = (rr, s)
+            val = min(val, _cheapest([(rr, s, u) for u, (rr, s) in merged.items()],
+                                     int(low[h]), int(room[h]))[0])
+        value[h] = min(0.0, val)
+    return value, picks
+
+
+def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray, placed: int,
+                  seeds: list[np.ndarray], clock, seconds: float, workers: int | None,
+                  complete: bool) -> PatternBound | None:
+    """Column generation on the host patterns of ``ua`` for ``seconds``: the rank bound of the
+    free units at ``placed`` (free) visitors placed, and the LP's integral patterns completed
+    by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation) give the first columns,
+each host's part of them that a solution may use. None when a host is
+    left under-filled by fixed pairs (its empty pattern would not be allowed)."""
+    start = time.monotonic()
+    n_h = ix.n_hosts
+    room = np.maximum(ix.cap - fixed_load, 0)
+    if ((fixed_load > 0) & (fixed_load < ix.min_visitors)).any() or ua.n_units == 0:
+        return None
+    low = np.where((ix.min_visitors <= 1) | (fixed_load >= ix.min_visitors), 0,
+                   ix.min_visitors - fixed_load)
+    unit_size = np.bincount(ua.unit_of[ua.unit_of >= 0], minlength=ua.n_units)
+    sizes = sorted(set(unit_size.tolist()) - {0})  # every unit's, with arcs here or not
+    unranked = ix.inst.settings.unranked_cost if ix.inst.settings.allow_unranked else None
+    master = _Master(ua.n_units, n_h, placed)
+    for chosen in seeds:
+        rows = np.flatnonzero(chosen)
+        rows = rows[np.argsort(ua.h[rows], kind="stable")]
+        for part in np.split(rows, np.flatnonzero(np.diff(ua.h[rows])) + 1) if len(rows) else []:
+            h = int(ua.h[part[0]])
+            if low[h] <= int(ua.size[part].sum()) <= room[h] and \
+                    len(set(ua.u[part].tolist())) == len(part):
+                master.add(ua, h, part.tolist())
+    deadline = start + seconds
+    best, lp_value, rounds, since = -math.inf, math.inf, 0, 0
+    virtual_of = (lambda y, rho: None) if complete or unranked is None else (
+        lambda y, rho: (unranked * unit_size - y - rho * unit_size, unit_size))
+
+    def price(y: np.ndarray, rho: float) -> int:
+        """Bound from these duals, new columns; returns how many were added."""
+        nonlocal best, since
+        value, picks = _price(ua, n_h, room, low, y, rho, sizes, virtual_of(y, rho))
+        found = float(y.sum() + rho * placed + value.sum())
+        since = 0 if found > best + STALL_GAIN else since + 1
+        best = max(best, found)
+        return sum(master.add(ua, h, picks[h]) for h in range(n_h) if picks[h])
+
+    # Rounds while the bound rises, until it is within CLOSE of the LP (the bound a further
+    # round could give), leaving COMPLETION_RESERVE_S for the completion.
+    values: list[float] = []
+    end = deadline - COMPLETION_RESERVE_S
+    while rounds < MAX_ROUNDS and time.monotonic() < end and since < STALL_ROUNDS:
+        solved = master.solve(end - time.monotonic())
+        if solved is None:
+            break
+        rounds += 1
+        lp_value = master.objective.Value()
+        values = [var.solution_value() for var in master.vars]
+        added = price(*solved)
+        clock.report("patterns", round=rounds, columns=len(master.columns),
+                     lp=round(lp_value, 2), rank_bound=round(best, 2))
+        if added == 0 or best >= lp_value - max(0.5, CLOSE * abs(lp_value)):
+            break
+    if best == -math.inf:
+        return None
+    place = _complete(ix, ua, base, fixed_load, master, values, clock, workers,
+                      max(1.0, deadline - time.monotonic()))
+    return PatternBound(rank_bound=math.ceil(best - 1e-6), place=place, rounds=rounds,
+                        columns=len(master.columns), seconds=time.monotonic() - start)
+
+
+def _complete(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
+              master: _Master, values: list[float], clock, workers: int | None,
+              seconds: float) -> Placement | None:
+    """Keep the patterns the LP takes more than half of and place what is left exactly:
+    CP-SAT on the units not covered and the hosts not taken (10k, from a simplex vertex: 4775
+    columns at 1, 361 fractional; CP-SAT on 1274 units and 225 hosts, 1.5 s)."""
+    chosen = np.zeros(len(ua.u), dtype=bool)
+    host_done = np.zeros(ix.n_hosts, dtype=bool)
+    unit_done = np.zeros(ua.n_units, dtype=bool)
+    # Above one half no two columns can share a unit or host (rows <= 1); PDLP's solution is
+    # only near-feasible, so the larger value wins any clash.
+    for j in np.argsort(-np.asarray(values), kind="stable").tolist():
+        if values[j] <= 0.5:
+            break
+        h, arcs = master.columns[j]
+        units = ua.u[list(arcs)]
+        if host_done[h] or unit_done[units].any():
+            continue
+        chosen[list(arcs)] = True
+        host_done[h] = True
+        unit_done[units] = True
+    rest = ~unit_done[ua.u] & ~host_done[ua.h]
+    sub = ua.subset(rest)
+    model, x, _opens = build_model(ix, sub, fixed_load)
+    r_cap = int(sub.cost.max(initial=0)) * int(sub.size.sum()) + 1
+    coef = sub.size * (r_cap + 1) - sub.cost
+    model.maximize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
+    solver = cp_model.CpSolver()
+    set_params(solver, seconds, workers or 2, ix.inst.settings.seed or 0)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    pick = np.array([solver.boolean_value(v) for v in x], dtype=bool)
+    chosen[np.flatnonzero(rest)[pick]] = True
+    clock.report("patterns completed", fixed_columns=int(host_done.sum()),
+                 open_units=int((~unit_done).sum()), status=solver.status_name(status))
+    return place_units(ua, base, chosen)
