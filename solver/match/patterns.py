@@ -42,6 +42,10 @@ from solver.match.units import UnitArcs, place_units
 # columns can place P (any value > 0 keeps the bound valid; rho is clipped to it).
 ARTIFICIAL_COST = 30.0
 MAX_ROUNDS = 40
+# The pricing's knapsack is by exact load, per host, in Python: free seats up to this keep a
+# round near 0.1 s at 5k hosts. Larger hosts (the programme's take 1-3) skip the stage; there
+# the flow relaxation's split teams and fills weigh little anyway.
+MAX_ROOM = 8
 # PDLP's relative and absolute optimality tolerance: duals good enough to price with (the
 # bound is exact whatever they are); 1e-4: 1.7 s on the 10k final master, 1e-6: 2.5-3.5 s.
 PDLP_TOLERANCE = 1e-4
@@ -187,13 +191,15 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
                   complete: bool) -> PatternBound | None:
     """Column generation on the host patterns of ``ua`` for ``seconds``: the rank bound of the
     free units at ``placed`` (free) visitors placed, and the LP's integral patterns completed
-    by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation) give the first columns,
-each host's part of them that a solution may use. None when a host is
-    left under-filled by fixed pairs (its empty pattern would not be allowed)."""
+    by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation) give the first
+    columns, each host's part of them that a solution may use. None when a host is left
+    under-filled by fixed pairs (its empty pattern would not be allowed) or has more than
+    ``MAX_ROOM`` free seats."""
     start = time.monotonic()
     n_h = ix.n_hosts
     room = np.maximum(ix.cap - fixed_load, 0)
-    if ((fixed_load > 0) & (fixed_load < ix.min_visitors)).any() or ua.n_units == 0:
+    if ((fixed_load > 0) & (fixed_load < ix.min_visitors)).any() or ua.n_units == 0 \
+            or int(room.max(initial=0)) > MAX_ROOM:
         return None
     low = np.where((ix.min_visitors <= 1) | (fixed_load >= ix.min_visitors), 0,
                    ix.min_visitors - fixed_load)

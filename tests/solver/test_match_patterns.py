@@ -100,3 +100,17 @@ def test_priced_sides_at_scale_reach_the_pattern_bound(monkeypatch) -> None:
     objective, bound = result["objective"], result["bound"]
     assert objective["placed"] == bound["placed"]
     assert objective["rank_cost"] - bound["rank_cost"] <= np.ceil(0.001 * bound["rank_cost"])
+
+
+def test_large_hosts_skip_the_patterns(monkeypatch) -> None:
+    """Hosts with more free seats than the pricing's knapsack is sized for: the stage steps
+    aside and the priced path still returns a checked placement and an honest bound."""
+    doc = generate(200, seed=7, teams=0.08, min_visitors=0.15, fixed=0.0, forbidden=0.01)
+    for host in doc["hosts"][:5]:
+        host["capacity"] = 12
+    doc["settings"].update(workers=1, seed=0, time_limit_s=20)
+    monkeypatch.setattr(api, "FULL_SCAN_PAIRS", 0)
+    result = solve_match_json(doc)
+    assert check_match_json(doc, result) == []
+    assert "pattern_rounds" not in result["stats"]
+    assert result_key(result, doc, "bound") <= result_key(result, doc)
