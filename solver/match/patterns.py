@@ -33,7 +33,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import build_model, set_params
+from solver.match.cpsat import add_hints, build_model, set_params
 from solver.match.index import Index
 from solver.match.placement import Placement
 from solver.match.units import UnitArcs, place_units
@@ -46,6 +46,10 @@ MAX_ROUNDS = 40
 # round near 0.1 s at 5k hosts. Larger hosts (the programme's take 1-3) skip the stage; there
 # the flow relaxation's split teams and fills weigh little anyway.
 MAX_ROOM = 8
+# New columns per host and round: its best pattern of each load with a negative reduced cost
+# (10k under load 2-3: 3 -> 35k columns after 11 rounds, bound 27985, completed 27997; 1 ->
+# 24k columns, 27991, but a completion no better than the repair, 28293 in the end).
+COLUMNS_PER_HOST = 3
 # PDLP's relative and absolute optimality tolerance: duals good enough to price with (the
 # bound is exact whatever they are); 1e-4: 1.7 s on the 10k final master, 1e-6: 2.5-3.5 s.
 PDLP_TOLERANCE = 1e-4
@@ -56,7 +60,7 @@ PDLP_TOLERANCE = 1e-4
 STALL_ROUNDS, STALL_GAIN = 3, 0.25
 # Stop once the bound is within this share of the LP value (a tenth of the 0.1 % target).
 CLOSE = 1e-4
-COMPLETION_RESERVE_S = 4.0  # of ``seconds``, kept for the completion (10k: ~2 s)  # of the time left after the LP, for CP-SAT on what the LP left open
+COMPLETION_RESERVE_S = 6.0  # of ``seconds``, kept for the completion (10k: 2 s idle, 5 s at load 2-3)  # of the time left after the LP, for CP-SAT on what the LP left open
 
 
 @dataclass
@@ -128,27 +132,26 @@ def _best_per_host(n_h: int, h: np.ndarray, r: np.ndarray, k: int) -> np.ndarray
 
 
 def _cheapest(items: list[tuple[float, int, int]], low: int, room: int
-              ) -> tuple[float, list[int]]:
+              ) -> tuple[float, list[list[int]]]:
     """The least total r over sets of items (r, size, unit; one item per unit) of total size 0
-    or in [low, room]: a 0/1 knapsack over the few candidates of one host, by exact load."""
+    or in [low, room] (a 0/1 knapsack over the few candidates of one host, by exact load), and
+    the best set of each allowed load with a negative total, best first."""
     best: dict[int, tuple[float, tuple[int, ...]]] = {0: (0.0, ())}
     for r, size, unit in sorted(items):
         for load, (val, units) in list(best.items()):
             new = load + size
             if new <= room and (new not in best or val + r < best[new][0]):
                 best[new] = (val + r, units + (unit,))
-    value, chosen = 0.0, ()
-    for load, (val, units) in best.items():
-        if load >= max(low, 1) and val < value:
-            value, chosen = val, units
-    return value, list(chosen)
+    found = sorted((val, units) for load, (val, units) in best.items()
+                   if load >= max(low, 1) and val < 0)
+    return (found[0][0] if found else 0.0), [list(units) for _, units in found]
 
 
 def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndarray, rho: float,
            sizes: list[int], virtual: np.ndarray | None
-           ) -> tuple[np.ndarray, list[list[int]]]:
-    """Per host: min(0, its best pattern's reduced cost) and that pattern's unit arcs (built
-    arcs only). ``virtual`` (per unit: reduced cost at any host, unranked) adds every unit as
+           ) -> tuple[np.ndarray, list[list[list[int]]]]:
+    """Per host: min(0, its best pattern's reduced cost) and the unit arcs of its best patterns
+    with a negative reduced cost, one per load (built arcs only). ``virtual`` (per unit: reduced cost at any host, unranked) adds every unit as
     a candidate everywhere for the value (not for the columns)."""
     r = ua.cost - y[ua.u] - rho * ua.size
     top_room = int(room.max(initial=0))
@@ -162,7 +165,7 @@ def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndar
             keep = units[np.argsort(virtual[0][units], kind="stable")[:top_room // s]]
             extra += [(float(virtual[0][u]), s, int(u)) for u in keep.tolist()]
     value = np.zeros(n_h)
-    picks: list[list[int]] = [[] for _ in range(n_h)]
+    picks: list[list[list[int]]] = [[] for _ in range(n_h)]
     for h in range(n_h):
         if room[h] <= 0:
             continue
@@ -172,9 +175,9 @@ def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndar
             for j in rows[rows >= 0].tolist():
                 i = int(idx[s][j])
                 items[int(ua.u[i])] = (float(r[i]), s, i)
-        val, units = _cheapest([(rr, s, u) for u, (rr, s, _) in items.items()],
-                               int(low[h]), int(room[h]))
-        picks[h] = [items[u][2] for u in units]
+        val, sets = _cheapest([(rr, s, u) for u, (rr, s, _) in items.items()],
+                              int(low[h]), int(room[h]))
+        picks[h] = [[items[u][2] for u in units] for units in sets[:COLUMNS_PER_HOST]]
         if extra:
             merged = {u: (rr, s) for u, (rr, s, _) in items.items()}
             for rr, s, u in extra:
@@ -227,7 +230,7 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
         found = float(y.sum() + rho * placed + value.sum())
         since = 0 if found > best + STALL_GAIN else since + 1
         best = max(best, found)
-        return sum(master.add(ua, h, picks[h]) for h in range(n_h) if picks[h])
+        return sum(master.add(ua, h, arcs) for h in range(n_h) for arcs in picks[h])
 
     # Rounds while the bound rises, until it is within CLOSE of the LP (the bound a further
     # round could give), leaving COMPLETION_RESERVE_S for the completion.
@@ -248,14 +251,14 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     if best == -math.inf:
         return None
     place = _complete(ix, ua, base, fixed_load, master, values, clock, workers,
-                      max(1.0, deadline - time.monotonic()))
+                      max(1.0, deadline - time.monotonic()), seeds[0] if seeds else None)
     return PatternBound(rank_bound=math.ceil(best - 1e-6), place=place, rounds=rounds,
                         columns=len(master.columns), seconds=time.monotonic() - start)
 
 
 def _complete(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
               master: _Master, values: list[float], clock, workers: int | None,
-              seconds: float) -> Placement | None:
+              seconds: float, hint: np.ndarray | None = None) -> Placement | None:
     """Keep the patterns the LP takes more than half of and place what is left exactly:
     CP-SAT on the units not covered and the hosts not taken (10k, from a simplex vertex: 4775
     columns at 1, 361 fractional; CP-SAT on 1274 units and 225 hosts, 1.5 s)."""
@@ -276,7 +279,12 @@ def _complete(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
         unit_done[units] = True
     rest = ~unit_done[ua.u] & ~host_done[ua.h]
     sub = ua.subset(rest)
-    model, x, _opens = build_model(ix, sub, fixed_load)
+    model, x, opens = build_model(ix, sub, fixed_load)
+    if hint is not None:  # the incumbent's part: a start when the LP leaves much open
+        add_hints(model, x, hint[rest].tolist())
+        used = set(sub.h[hint[rest]].tolist())
+        for h, var in opens.items():
+            model.add_hint(var, h in used)
     r_cap = int(sub.cost.max(initial=0)) * int(sub.size.sum()) + 1
     coef = sub.size * (r_cap + 1) - sub.cost
     model.maximize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
