@@ -53,14 +53,13 @@ COLUMNS_PER_HOST = 3
 # PDLP's relative and absolute optimality tolerance: duals good enough to price with (the
 # bound is exact whatever they are); 1e-4: 1.7 s on the 10k final master, 1e-6: 2.5-3.5 s.
 PDLP_TOLERANCE = 1e-4
-# New columns per host and round: the best pattern for each count of units, not just the best
-# (10k: one per host took 17 rounds and 160 s with CLP, all of them 12 rounds and 65 s).
 # Rounds in a row whose bound rose by less than STALL_GAIN (rank cost) end the PDLP rounds
 # (10k: the rough duals' bound sat 1.5 under the LP for 8 rounds, 1.5 s each).
 STALL_ROUNDS, STALL_GAIN = 3, 0.25
 # Stop once the bound is within this share of the LP value (a tenth of the 0.1 % target).
 CLOSE = 1e-4
-COMPLETION_RESERVE_S = 6.0  # of ``seconds``, kept for the completion (10k: 2 s idle, 5 s at load 2-3)  # of the time left after the LP, for CP-SAT on what the LP left open
+# Of ``seconds``, kept for CP-SAT on what the LP leaves open (10k: 2 s idle, 5 s at load 2-3).
+COMPLETION_RESERVE_S = 6.0
 
 
 @dataclass
