@@ -4,6 +4,9 @@ The flow relaxation (:func:`solver.match.relax.relax`) was proven over every arc
 but only ~600k of the ~20M visitor-host pairs exist as arcs. Here:
 
 * repair the relaxation into a feasible incumbent, re-solve its lone visitors by exact flow;
+* the host patterns (:mod:`solver.match.patterns`): a rank bound with teams whole and minimum
+  fills exact, and the placement its LP points at (10k: bound 27927 -> 27993, placement
+  28007); when that placement is the better one the next two steps are skipped;
 * rounds of teams placed whole at seat prices with the lone visitors re-solved by exact flow
   around them (:mod:`solver.match.team_prices`; 10k: 9028 / 28396 -> 9030 / ~28100);
 * CP-SAT on the unit arcs of least reduced cost (the relaxation's potentials), placed and rank
@@ -14,8 +17,8 @@ but only ~600k of the ~20M visitor-host pairs exist as arcs. Here:
   units re-decided exactly by a small CP-SAT model on each unit's 6 cheapest arcs (10k, 25 s at
   load 5-9: rank cost 28396 -> 28149; the global model alone ends near 28200), then the polish.
 
-The bound is the flow relaxation's (proven by pricing), so ``OPTIMAL`` only when the incumbent
-reaches it. What this replaces: the generic fixing rounds re-priced every omitted arc below
+The bound is the flow relaxation's (proven by pricing) or the host patterns' where higher, so
+``OPTIMAL`` only when the incumbent reaches it. What this replaces: the generic fixing rounds re-priced every omitted arc below
 the incumbent's gap after CP-SAT; at 10k with a gap of ~130 rank units that is nearly every
 pair (measured: 9.4 GB and 188 s wall under a 60 s limit).
 """
