@@ -15,10 +15,9 @@ from ortools.sat.python import cp_model
 
 from solver.match.aggregate import Aggregated, AggregateParts
 from solver.match.arcs import Arcs
-from solver.match.cpsat import add_hints, set_params
+from solver.match.cpsat import add_hints, lp_worker_params, set_params
 from solver.match.duals import potentials
 from solver.match.index import Index
-from solver.match.kmlp import lp_worker_params
 from solver.match.placement import Placement
 from solver.match.seat_completion import add_hall_cut, closed_units, complete_seats
 from solver.match.units import UnitArcs

@@ -44,6 +44,19 @@ def set_params(solver: cp_model.CpSolver, seconds: float, workers: int, seed: in
         p.subsolvers.extend(["max_lp", "default_lp"])
 
 
+def lp_worker_params(solver: cp_model.CpSolver, seconds: float, seed: int) -> None:
+    """One CP-SAT worker, the ``max_lp`` subsolver (linearization level 2, LP-guided search).
+
+    Measured on the km level's models at 1k (seeds 1-3, another engineer's job on one of the
+    two cores): the proof on 19-39k kept arcs took 1.1-2.2 s of CPU this way against 3.1-4.3 s
+    with the two-worker portfolio (its second worker runs LNS, useless once the hint is near
+    the optimum), and the km floor 0.6-1.4 s against 1.6-3.0 s. A plain single worker with
+    linearization level 2 (what was measured slower before) is not this: it first spends ~7 s
+    in a "hint search" on the 39k-arc proof (8.5 s in all)."""
+    set_params(solver, seconds, 1, seed)
+    solver.parameters.subsolvers.append("max_lp")
+
+
 def add_hints(model: cp_model.CpModel, variables: list, values: list) -> None:
     """Hint many Boolean (positive) variables at once: ``add_hint`` one by one cost ~0.3 s
     for the ~66k hinted arcs of a 1k side-constraint run."""
@@ -123,6 +136,19 @@ def _levels(ix: Index, ua: UnitArcs, x: list, model: cp_model.CpModel, fixed_wor
     if not fold_km:
         levels.append(Level("km", -1, _expr(x, ua.km), ua.km))
     return levels, r_max, (k_max if fold_km else None)
+
+
+def placed_rank_coefficients(ix: Index, ua: UnitArcs) -> np.ndarray:
+    """``inner * (R+1) - rank`` per unit arc, ``inner`` the size (with ``keep_previous``:
+    ``size * (P+1) + kept``, P previous pairs): placed (and kept), then rank cost, as one exact
+    level (R the largest total the arcs can reach), as :func:`_levels`' first level. km is left
+    to the flow polish (the neighbourhoods, the pattern completion): folded in too, a 100-host
+    neighbourhood at 200 visitors was not proven in 1.5 s (without: ~0.05 s)."""
+    inner = ua.size
+    if ix.inst.settings.keep_previous:
+        inner = inner * (len(ix.previous_code) + 1) + ua.kept
+    rank_cap = int(ua.cost.max(initial=0)) * len(ua.u) + 1
+    return inner * (rank_cap + 1) - ua.cost
 
 
 def _rank_cap(ua: UnitArcs) -> int:

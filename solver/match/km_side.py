@@ -16,7 +16,8 @@ from solver.match.arcs import Arcs
 from solver.match.duals import potentials, reduced
 from solver.match.flow import lex_flow
 from solver.match.index import Index
-from solver.match.kmlp import improve_km, km_level, pinned_km_cpsat
+from solver.match.km_cpsat import improve_km, pinned_km_cpsat
+from solver.match.kmlp import km_level
 from solver.match.model import Objective
 from solver.match.placement import Placement
 from solver.match.relax import Relaxation

@@ -21,8 +21,8 @@ and for every feasible x, km(x) >= LB + sum over used arcs with d_j > 0 of d_j. 
 with km <= U - 1 uses no arc with d_j > U - 1 - LB: CP-SAT on the rest (with P and R pinned)
 proves the km level over every arc.
 
-The pipeline (:mod:`solver.match.side`) first uses :func:`improve_km` and
-:func:`pinned_km_cpsat` with the Lagrangian flow's reduced costs and the aggregated km bound
+The pipeline (:mod:`solver.match.side`) first uses
+:func:`solver.match.km_cpsat.improve_km` and :func:`solver.match.km_cpsat.pinned_km_cpsat` with the Lagrangian flow's reduced costs and the aggregated km bound
 (:func:`solver.match.aggregate_km.aggregated_km_floor`), which is far tighter here; this LP runs
 after them when they leave the level unproven.
 """
@@ -35,17 +35,15 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import linear_solver_pb2 as pb
 from ortools.linear_solver.python import model_builder_helper as mbh
-from ortools.sat.python import cp_model
 
-from solver.match.cpsat import add_hints, build_model, set_params
 from solver.match.index import Index
+from solver.match.km_cpsat import IMPROVE_PER_UNIT, cheapest_per_unit, pinned_km_cpsat
 from solver.match.units import UnitArcs
 
 _GRID = 1024.0
 START_PER_UNIT = 8  # restricted LP: the cheapest arcs of each unit by km, plus the incumbent's
 ADD_PER_UNIT = 4  # pricing round: the most negative arcs of each unit
 MAX_ROUNDS = 3  # measured at 1k: the bound stalls near the Lagrangian one; the arcs suffice
-IMPROVE_PER_UNIT = 5
 LP_SHARE = 0.3  # of the km level's time: the LP rounds
 LP_IMPROVE_SHARE = 0.6  # of what is left after them: the improvement run
 MAX_FIXED_ARCS = 40_000  # above this the kept arcs are not worth a CP-SAT run
@@ -205,96 +203,6 @@ def _start_columns(ua: UnitArcs, chosen: np.ndarray) -> np.ndarray:
     return np.flatnonzero(cols | chosen)
 
 
-def pinned_km_cpsat(ix: Index, ua: UnitArcs, keep: np.ndarray, fixed_load: np.ndarray,
-                    chosen: np.ndarray, placed: int, rank: int, seconds: float,
-                    workers: int | None, seed: int, lp_worker: bool = False
-                    ) -> tuple[np.ndarray, int | None]:
-    """CP-SAT on the unit arcs ``keep`` (which hold ``chosen``) with placed and rank cost
-    pinned, minimising km: (the better of its solution and ``chosen``, its proven bound over
-    ``keep`` or None). ``lp_worker``: a single ``max_lp`` worker (:func:`lp_worker_params`)
-    instead of ``workers``.
-
-    (Measured at 1k: the aggregated floor km >= LB + sum rc as an extra row here made the
-    proof slower, 8.0 s against 3.8 s wall: the max_lp worker's cuts reach LB anyway.)"""
-    sub = ua.subset(keep)
-    model, x, opens = build_model(ix, sub, fixed_load)
-    # The pinned rows and the objective straight into the proto: through LinearExpr they took
-    # 0.3 s of Python on the 39k kept arcs of the 1k proof (0.002 s this way).
-    index = np.array([var.index for var in x], dtype=np.int64)
-    _add_linear(model, index, sub.size, placed, cp_model.INT_MAX)
-    _add_linear(model, index, sub.cost, cp_model.INT_MIN, rank)
-    objective = model.proto.objective
-    objective.vars.extend(index.tolist())
-    objective.coeffs.extend(sub.km.tolist())
-    objective.scaling_factor = 1.0
-    hint = chosen[keep]
-    add_hints(model, x, hint.tolist())
-    used = set(sub.h[hint].tolist())
-    for h, var in opens.items():
-        model.add_hint(var, h in used)
-    solver = cp_model.CpSolver()
-    if lp_worker:
-        lp_worker_params(solver, seconds, seed)
-    else:
-        set_params(solver, seconds, workers or 2, seed)
-    # Measured at 1k (36k kept arcs): presolve took 2.4 s before the search began, and the
-    # proof needed ~30 % more CPU with it.
-    solver.parameters.cp_model_presolve = False
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return chosen, None
-    pick = np.asarray(solver.response_proto.solution, dtype=np.int64)[index] > 0
-    out = chosen
-    if int(sub.km[pick].sum()) < int(ua.km[chosen].sum()):
-        out = np.zeros(len(ua.u), dtype=bool)
-        out[np.flatnonzero(keep)[pick]] = True
-    if status == cp_model.OPTIMAL:
-        return out, int(ua.km[out].sum())
-    return out, math.ceil(solver.best_objective_bound - 1e-6)
-
-
-def _add_linear(model: cp_model.CpModel, index: np.ndarray, coeffs: np.ndarray, low: int,
-                high: int) -> None:
-    """low <= sum coeffs * var[index] <= high, zero coefficients left out."""
-    nz = np.flatnonzero(coeffs)
-    row = model.proto.constraints.add().linear
-    row.vars.extend(index[nz].tolist())
-    row.coeffs.extend(coeffs[nz].astype(np.int64).tolist())
-    row.domain.extend([int(low), int(high)])
-
-
-def lp_worker_params(solver: cp_model.CpSolver, seconds: float, seed: int) -> None:
-    """One CP-SAT worker, the ``max_lp`` subsolver (linearization level 2, LP-guided search).
-
-    Measured on the km level's models at 1k (seeds 1-3, another engineer's job on one of the
-    two cores): the proof on 19-39k kept arcs took 1.1-2.2 s of CPU this way against 3.1-4.3 s
-    with the two-worker portfolio (its second worker runs LNS, useless once the hint is near
-    the optimum), and the km floor 0.6-1.4 s against 1.6-3.0 s. A plain single worker with
-    linearization level 2 (what was measured slower before) is not this: it first spends ~7 s
-    in a "hint search" on the 39k-arc proof (8.5 s in all)."""
-    set_params(solver, seconds, 1, seed)
-    solver.parameters.subsolvers.append("max_lp")
-
-
-def _cheapest(values: np.ndarray, ua: UnitArcs, per_unit: int) -> np.ndarray:
-    order = np.lexsort((values, ua.u))
-    uo = ua.u[order]
-    keep = np.zeros(len(ua.u), dtype=bool)
-    keep[order[np.arange(len(uo)) - np.searchsorted(uo, uo) < per_unit]] = True
-    return keep
-
-
-def improve_km(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray,
-               unit_rc: np.ndarray, placed: int, rank: int, seconds: float, workers: int | None,
-               seed: int, lp_worker: bool = False) -> tuple[np.ndarray, int | None]:
-    """CP-SAT with placed and rank pinned on the ``IMPROVE_PER_UNIT`` arcs of least reduced
-    cost ``unit_rc`` of each unit (and the incumbent ``chosen``): a heuristic, its bound holds
-    over those arcs only."""
-    keep = _cheapest(unit_rc, ua, IMPROVE_PER_UNIT) | chosen
-    return pinned_km_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank, seconds, workers, seed,
-                           lp_worker)
-
-
 def km_level(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray, placed: int,
              rank: int, clock, workers: int | None, seed: int, seconds: float) -> KmLevel | None:
     """Bound (and, when the gap allows, prove) the least km over unit-arc choices of the free
@@ -321,14 +229,14 @@ def km_level(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, chosen: np.ndarray
         priced[cols] = np.inf
         if not np.isfinite(priced).any():
             break
-        cols = np.union1d(cols, np.flatnonzero(_cheapest(priced, ua, ADD_PER_UNIT)
+        cols = np.union1d(cols, np.flatnonzero(cheapest_per_unit(priced, ua, ADD_PER_UNIT)
                                                & np.isfinite(priced)))
     if d is None:
         return None
     lb = math.ceil(best - 1e-9)
     # Improvement: the few arcs of least reduced cost per unit (measured at 1k: 5 per unit,
     # 4.7k arcs, solved to optimality in 3.6 s of CPU, 3 % below the fixing rounds' km).
-    keep = _cheapest(d, ua, IMPROVE_PER_UNIT) | chosen
+    keep = cheapest_per_unit(d, ua, IMPROVE_PER_UNIT) | chosen
     chosen, _ = pinned_km_cpsat(ix, ua, keep, fixed_load, chosen, placed, rank,
                                 (deadline - clock.elapsed()) * LP_IMPROVE_SHARE, workers, seed)
     found = int(ua.km[chosen].sum())

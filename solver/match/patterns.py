@@ -33,7 +33,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import add_hints, build_model, set_params
+from solver.match.cpsat import add_hints, build_model, placed_rank_coefficients, set_params
 from solver.match.index import Index
 from solver.match.placement import Placement
 from solver.match.units import UnitArcs, place_units
@@ -284,8 +284,7 @@ def _complete(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
         used = set(sub.h[hint[rest]].tolist())
         for h, var in opens.items():
             model.add_hint(var, h in used)
-    r_cap = int(sub.cost.max(initial=0)) * int(sub.size.sum()) + 1
-    coef = sub.size * (r_cap + 1) - sub.cost
+    coef = placed_rank_coefficients(ix, sub)
     model.maximize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
     solver = cp_model.CpSolver()
     set_params(solver, seconds, workers or 2, ix.inst.settings.seed or 0)

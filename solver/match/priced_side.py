@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.match.cpsat import LEVEL_SHARE, build_model, set_params, solve_levels
+from solver.match.cpsat import (
+    LEVEL_SHARE,
+    build_model,
+    placed_rank_coefficients,
+    set_params,
+    solve_levels,
+)
 from solver.match.duals import Weights
 from solver.match.index import Index
 from solver.match.model import Objective
@@ -205,19 +211,6 @@ def _global_model(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     return found if lex_key(found.objective(ix)) < lex_key(place.objective(ix)) else place
 
 
-def _placed_rank_coefficients(ix: Index, ua: UnitArcs, rows: np.ndarray) -> np.ndarray:
-    """``inner * (R+1) - rank`` per unit arc of ``rows``, ``inner`` the size (with
-    ``keep_previous``: ``size * (P+1) + kept``, P previous pairs): placed (and kept), then rank
-    cost, as one exact level (R the largest total the rows can reach), as in
-    :func:`solver.match.cpsat._levels`. km is left to the flow polish: folded in too, a 100-host
-    neighbourhood at 200 visitors was not proven in 1.5 s (without: ~0.05 s)."""
-    inner = ua.size[rows]
-    if ix.inst.settings.keep_previous:
-        inner = inner * (len(ix.previous_code) + 1) + ua.kept[rows]
-    rank_cap = int(ua.cost[rows].max(initial=0)) * len(rows) + 1
-    return inner * (rank_cap + 1) - ua.cost[rows]
-
-
 def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
                               chosen: np.ndarray, clock: Any, seconds: float, workers: int | None,
                               seed: int, relaxed: np.ndarray | None = None,
@@ -270,7 +263,7 @@ def improve_by_neighbourhoods(ix: Index, ua: UnitArcs, fixed_load: np.ndarray,
         part = ua.subset(np.isin(np.arange(len(ua.u)), rows))
         rows = np.sort(rows)
         model, x, opens = build_model(ix, part, fixed_load)
-        coef = _placed_rank_coefficients(ix, ua, rows)
+        coef = placed_rank_coefficients(ix, part)
         model.maximize(cp_model.LinearExpr.weighted_sum(x, coef.tolist()))
         now = chosen[rows]
         for var, val in zip(x, now.tolist(), strict=True):
