@@ -69,6 +69,9 @@ class PatternBound:
     rounds: int
     columns: int
     seconds: float
+    # The duals of the best bound: per unit y, the placed row's rho, per host its best
+    # pattern's reduced cost (min 0), and the bound itself (unrounded): what rank_fixing needs.
+    duals: tuple[np.ndarray, float, np.ndarray, float] | None = None
 
 
 class _Master:
@@ -190,12 +193,14 @@ def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndar
 
 def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray, placed: int,
                   seeds: list[np.ndarray], clock, seconds: float, workers: int | None,
-                  complete: bool) -> PatternBound | None:
+                  complete: bool, target: int | None = None, place_it: bool = True
+                  ) -> PatternBound | None:
     """Column generation on the host patterns of ``ua`` for ``seconds``: the rank bound of the
-    free units at ``placed`` (free) visitors placed, and the LP's integral patterns completed
-    by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation) give the first
-    columns, each host's part of them that a solution may use. None when a host is left
-    under-filled by fixed pairs (its empty pattern would not be allowed) or has more than
+    free units at ``placed`` (free) visitors placed, and (``place_it``) the LP's integral
+    patterns completed by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation)
+    give the first columns, each host's part of them that a solution may use. ``target``: the
+    incumbent's free rank cost; the rounds stop once the bound proves it. None when a host is
+    left under-filled by fixed pairs (its empty pattern would not be allowed) or has more than
     ``MAX_ROOM`` free seats."""
     start = time.monotonic()
     n_h = ix.n_hosts
@@ -219,22 +224,24 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
                 master.add(ua, h, part.tolist())
     deadline = start + seconds
     best, lp_value, rounds, since = -math.inf, math.inf, 0, 0
+    duals: tuple[np.ndarray, float, np.ndarray, float] | None = None
     virtual_of = (lambda y, rho: None) if complete or unranked is None else (
         lambda y, rho: (unranked * unit_size - y - rho * unit_size, unit_size))
 
     def price(y: np.ndarray, rho: float) -> int:
         """Bound from these duals, new columns; returns how many were added."""
-        nonlocal best, since
+        nonlocal best, since, duals
         value, picks = _price(ua, n_h, room, low, y, rho, sizes, virtual_of(y, rho))
         found = float(y.sum() + rho * placed + value.sum())
         since = 0 if found > best + STALL_GAIN else since + 1
-        best = max(best, found)
+        if found > best:
+            best, duals = found, (y, rho, value, found)
         return sum(master.add(ua, h, arcs) for h in range(n_h) for arcs in picks[h])
 
     # Rounds while the bound rises, until it is within CLOSE of the LP (the bound a further
-    # round could give), leaving COMPLETION_RESERVE_S for the completion.
+    # round could give) or proves ``target``, leaving COMPLETION_RESERVE_S for the completion.
     values: list[float] = []
-    end = deadline - COMPLETION_RESERVE_S
+    end = deadline - (COMPLETION_RESERVE_S if place_it else 0.0)
     while rounds < MAX_ROUNDS and time.monotonic() < end and since < STALL_ROUNDS:
         solved = master.solve(end - time.monotonic())
         if solved is None:
@@ -247,12 +254,87 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
                      lp=round(lp_value, 2), rank_bound=round(best, 2))
         if added == 0 or best >= lp_value - max(0.5, CLOSE * abs(lp_value)):
             break
+        if target is not None and math.ceil(best - 1e-6) >= target:
+            break
     if best == -math.inf:
         return None
-    place = _complete(ix, ua, base, fixed_load, master, values, clock, workers,
-                      max(1.0, deadline - time.monotonic()), seeds[0] if seeds else None)
+    place = None
+    if place_it:
+        place = _complete(ix, ua, base, fixed_load, master, values, clock, workers,
+                          max(1.0, deadline - time.monotonic()), seeds[0] if seeds else None)
+    elif target is not None and math.ceil(best - 1e-6) < target:
+        place = _best_columns(ix, ua, base, master, placed, workers,
+                              max(0.5, deadline - time.monotonic()))
     return PatternBound(rank_bound=math.ceil(best - 1e-6), place=place, rounds=rounds,
-                        columns=len(master.columns), seconds=time.monotonic() - start)
+                        columns=len(master.columns), seconds=time.monotonic() - start,
+                        duals=duals)
+
+
+def rank_fixing(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, found: PatternBound,
+                rank: int) -> np.ndarray:
+    """The unit arcs of ``ua`` (every feasible one: complete arcs) that a solution placing the
+    bound's P free visitors at free rank cost <= ``rank`` may use.
+
+    With the bound's duals, a solution's rank cost is >= LB + the sum over hosts of (its
+    pattern's reduced cost - the host's best, min 0), each term >= 0. A pattern at h holding u
+    costs >= r[u, h] + the sum of the (room - size_u) most negative r at h (the other units,
+    min fill ignored: a relaxation), so a solution using (u, h) has rank cost >= LB + delta,
+    delta = that - best_h, and none at <= ``rank`` uses an arc with delta > rank - LB.
+    Measured at 1k (match_generate.py 1000 --teams 0.08 --min-visitors 0.15 --fixed 0.01
+    --forbidden 0.01, seeds 1-3, rank - LB 0.13-0.36): 22-28k of 231-247k unit arcs kept."""
+    if found.duals is None:
+        return np.ones(len(ua.u), dtype=bool)
+    y, rho, value, lb = found.duals
+    room = np.maximum(ix.cap - fixed_load, 0)
+    r = ua.cost - y[ua.u] - rho * ua.size
+    negative = np.minimum(r, 0.0)
+    top_room = int(room.max(initial=0))
+    # most[h, k]: the sum of the k most negative r at h (k <= top_room).
+    most = np.zeros((ix.n_hosts, top_room + 1))
+    order = np.lexsort((negative, ua.h))
+    hosts = ua.h[order]
+    position = np.arange(len(order)) - np.searchsorted(hosts, hosts)
+    for k in range(top_room):
+        at = position == k
+        most[hosts[at], k + 1] = negative[order[at]]
+    most = np.cumsum(most, axis=1)
+    others = np.clip(room[ua.h] - ua.size, 0, top_room)
+    delta = r + most[ua.h, others] - value[ua.h]
+    return delta <= rank - lb + 1e-6
+
+
+def _best_columns(ix: Index, ua: UnitArcs, base: Placement, master: _Master, placed: int,
+                  workers: int | None, seconds: float) -> Placement | None:
+    """The best placement the master's columns make (an integer program over them: at most
+    one per host and per unit, ``placed`` placed, least rank cost), or None. The columns of
+    the last rounds price near zero, so they often hold the optimum (1k seed 3: the
+    incumbent's rank cost 2498, the bound 2492, the columns 2492)."""
+    model = cp_model.CpModel()
+    pick = [model.new_bool_var("") for _ in master.columns]
+    by_unit: dict[int, list] = {}
+    by_host: dict[int, list] = {}
+    sizes, costs = [], []
+    for var, (h, arcs) in zip(pick, master.columns, strict=True):
+        by_host.setdefault(h, []).append(var)
+        for i in arcs:
+            by_unit.setdefault(int(ua.u[i]), []).append(var)
+        sizes.append(int(ua.size[list(arcs)].sum()))
+        costs.append(int(ua.cost[list(arcs)].sum()))
+    for group in [*by_unit.values(), *by_host.values()]:
+        if len(group) > 1:
+            model.add_at_most_one(group)
+    model.add(cp_model.LinearExpr.weighted_sum(pick, sizes) >= placed)
+    model.minimize(cp_model.LinearExpr.weighted_sum(pick, costs))
+    solver = cp_model.CpSolver()
+    set_params(solver, seconds, workers or 2, ix.inst.settings.seed or 0)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = np.zeros(len(ua.u), dtype=bool)
+    for var, (_h, arcs) in zip(pick, master.columns, strict=True):
+        if solver.boolean_value(var):
+            chosen[list(arcs)] = True
+    return place_units(ua, base, chosen)
 
 
 def _complete(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,

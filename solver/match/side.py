@@ -19,6 +19,7 @@ from solver.match.km_side import km_after_rank
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
+from solver.match.rank_fixed import km_on_kept, rank_by_patterns
 from solver.match.relax import Relaxation, scan
 from solver.match.units import UnitArcs, build_units, place_units, repair
 from solver.status import Status
@@ -81,6 +82,17 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
                                                 workers, complete, rel_bound, info)
     if status == Status.OPTIMAL:
         return place, status, bound, info
+    if complete and rel_bound is not None and place.objective(ix).placed == rel_bound.placed:
+        # Placed is proven (the relaxation's); the host patterns may prove rank cost and
+        # leave few arcs for the km level (:mod:`solver.match.rank_fixed`).
+        place = polish(ix, rel.arcs, place, w)
+        keep, place = rank_by_patterns(ix, ua, base, fixed_load, place, clock, workers)
+        if keep is not None:
+            place, bound = km_on_kept(ix, ua, rel, base, fixed_load, keep, place, clock, workers)
+            proven = lex_key(bound) == lex_key(place.objective(ix))
+            info.update(rank_proof="patterns", kept_unit_arcs=int(keep.sum()))
+            clock.report("patterns km", objective=place.objective(ix), bound=bound)
+            return place, Status.OPTIMAL if proven else Status.FEASIBLE, bound, info
     # Second, with the best incumbent as its hint: a bound on placed and rank cost that keeps
     # teams whole and minimum fills (measured at 1k under load: run first, it left the
     # fixing rounds too little time and the incumbent was worse).

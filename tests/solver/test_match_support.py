@@ -79,6 +79,12 @@ def _share(*sets: set[str] | None) -> bool:
 def brute_force(doc: dict) -> tuple[int, ...] | None:
     """Best lexicographic key (as solver.match.placement.lex_key) over all feasible solutions,
     or None when no solution satisfies the fixed pairs."""
+    return min((key for _combo, key in feasible_solutions(doc)), default=None)
+
+
+def feasible_solutions(doc: dict):
+    """Every feasible solution: (per visitor, its host's index or None; its lexicographic key
+    as solver.match.placement.lex_key)."""
     s = doc.get("settings", {})
     allow = s.get("allow_unranked", True)
     ucost = s.get("unranked_cost", 10)
@@ -102,7 +108,6 @@ def brute_force(doc: dict) -> tuple[int, ...] | None:
             if ok:
                 opts.append(i)
         options.append(opts)
-    best = None
     for combo in itertools.product(*options):
         load = [0] * len(hosts)
         for i in combo:
@@ -138,9 +143,7 @@ def brute_force(doc: dict) -> tuple[int, ...] | None:
             km += int(np.floor(_km(v, h) + 0.5))
             worst = max(worst, cost)
         key = [-placed] + ([-kept] if keep else []) + ([worst] if minimax else []) + [rank, km]
-        if best is None or tuple(key) < best:
-            best = tuple(key)
-    return best
+        yield combo, tuple(key)
 
 
 def result_key(result: dict, doc: dict, part: str = "objective") -> tuple[int, ...]:
