@@ -182,7 +182,8 @@ def with_km_bound(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
 
 
 def lagrange(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
-             fixed_load: np.ndarray, complete: bool, clock, ua: UnitArcs | None = None
+             fixed_load: np.ndarray, complete: bool, clock, ua: UnitArcs | None = None,
+             arcs: Arcs | None = None
              ) -> tuple[Objective, np.ndarray | None, np.ndarray | None]:
     """For every real solution x with ``bound.placed`` placed and rank cost
     ``R = bound.rank_cost``, km(x) = km(x) + lam * (rank(x) - R) >= L(lam) - lam * R, where
@@ -190,10 +191,11 @@ def lagrange(ix: Index, bound: Objective, rel: Relaxation, base: Placement,
     relaxation places no more, else the bound is the trivial 0). Also, from the best lam's
     flow potentials: the host potentials (seat prices for :func:`aggregated_km_floor` and
     :func:`aggregated_km`) and the reduced cost of each unit arc of ``ua`` (which arcs a km
-    improvement should try), or None."""
+    improvement should try), or None. ``arcs`` (instead of the relaxation's): a subset that
+    holds every solution at ``bound``'s placed and rank cost."""
     if not complete or rel.place.objective(ix).placed != bound.placed:
         return Objective(placed=bound.placed, rank_cost=bound.rank_cost, total_km=0), None, None
-    a = rel.arcs
+    a = rel.arcs if arcs is None else arcs
     caps = np.maximum(ix.cap - fixed_load, 0)
     fixed = base.objective(ix)
     flows: dict[int, np.ndarray] = {}

@@ -68,7 +68,15 @@ def km_on_kept(ix: Index, ua: UnitArcs, rel: Relaxation, base: Placement,
     fixed, found = base.objective(ix), place.objective(ix)
     placed, rank = found.placed - fixed.placed, found.rank_cost - fixed.rank_cost
     levels = Objective(placed=found.placed, rank_cost=found.rank_cost, total_km=0)
-    with_km, _prices, unit_rc = lagrange(ix, levels, rel, base, fixed_load, True, clock, ua)
+    # The Lagrangian flows on the kept arcs' members only: its bound holds (they hold every
+    # solution at these levels) and the flows are ~8x smaller (1k: 0.6-0.9 s -> 0.07-0.2 s).
+    members = np.zeros(len(ua.arcs.v), dtype=bool)
+    kept = np.flatnonzero(keep)
+    if len(kept):
+        members[np.concatenate([ua.rows[i] for i in kept.tolist()])] = True
+    with_km, _prices, unit_rc = lagrange(ix, levels, rel, base, fixed_load, True, clock, ua,
+                                         arcs=ua.arcs.take(members))
+    clock.report("km lagrange", objective=found, bound=with_km)
     chosen = ua.used_by(place)
     seed = ix.inst.settings.seed or 0
     if unit_rc is not None and clock.remaining() > 0.5:
