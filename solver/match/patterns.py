@@ -199,7 +199,10 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     free units at ``placed`` (free) visitors placed, and (``place_it``) the LP's integral
     patterns completed by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation)
     give the first columns, each host's part of them that a solution may use. ``target``: the
-    incumbent's free rank cost; the rounds stop once the bound proves it. None when a host is
+    incumbent's free rank cost; when the bound stays under it (and not ``place_it``), ``place``
+    is the best placement the columns make. (The rounds do not stop once the bound proves
+    ``target``: 1k seed 1, one round more, 0.1 s, and rank_fixing keeps 14.5k arcs instead of
+    22.7k, the km proof 0.4 s faster.) None when a host is
     left under-filled by fixed pairs (its empty pattern would not be allowed) or has more than
     ``MAX_ROOM`` free seats."""
     start = time.monotonic()
@@ -239,7 +242,7 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
         return sum(master.add(ua, h, arcs) for h in range(n_h) for arcs in picks[h])
 
     # Rounds while the bound rises, until it is within CLOSE of the LP (the bound a further
-    # round could give) or proves ``target``, leaving COMPLETION_RESERVE_S for the completion.
+    # round could give), leaving COMPLETION_RESERVE_S for the completion.
     values: list[float] = []
     end = deadline - (COMPLETION_RESERVE_S if place_it else 0.0)
     while rounds < MAX_ROUNDS and time.monotonic() < end and since < STALL_ROUNDS:
@@ -253,8 +256,6 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
         clock.report("patterns", round=rounds, columns=len(master.columns),
                      lp=round(lp_value, 2), rank_bound=round(best, 2))
         if added == 0 or best >= lp_value - max(0.5, CLOSE * abs(lp_value)):
-            break
-        if target is not None and math.ceil(best - 1e-6) >= target:
             break
     if best == -math.inf:
         return None
