@@ -86,7 +86,10 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
         # Placed is proven (the relaxation's); the host patterns may prove rank cost and
         # leave few arcs for the km level (:mod:`solver.match.rank_fixed`).
         place = polish(ix, rel.arcs, place, w)
+        found = place
         keep, place = rank_by_patterns(ix, ua, base, fixed_load, place, clock, workers)
+        if place is not found:  # the columns' better rank: its lone visitors by exact flow
+            place = polish(ix, rel.arcs, place, w)
         if keep is not None:
             place, bound = km_on_kept(ix, ua, rel, base, fixed_load, keep, place, clock, workers)
             proven = lex_key(bound) == lex_key(place.objective(ix))
