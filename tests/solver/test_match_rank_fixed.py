@@ -17,13 +17,15 @@ from solver.match import rank_fixed as rank_fixed_mod
 from solver.match import solve_match_json
 from solver.match.api import fixed_placement
 from solver.match.check import check_match_json
-from solver.match.codec import decode_instance
+from solver.match.codec import decode_instance, encode_result
 from solver.match.duals import weights
 from solver.match.fixed import check_fixed
 from solver.match.index import build_index
 from solver.match.patterns import pattern_bound, rank_fixing
 from solver.match.relax import relax
+from solver.match.report import build_result
 from solver.match.units import build_units
+from solver.status import Status
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from match_generate import generate  # noqa: E402
@@ -76,6 +78,37 @@ def test_rank_fixing_keeps_every_solution_at_the_optimum(seed: int) -> None:
             assert keep[index[(u, h)]], f"visitor {j} at host {h} is at the optimum but fixed out"
         checked += 1
     assert checked >= 1
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_columns_placement_is_feasible_and_below_the_target(seed: int) -> None:
+    """Asked to beat a rank cost above the optimum, the columns' integer program returns a
+    placement that passes the checker, places P and costs less than the target (or none)."""
+    doc = random_instance(1300 + seed, n_visitors=7 + seed % 2, n_hosts=4, extras=False)
+    doc["settings"]["allow_unranked"] = True
+    try:
+        ix = build_index(decode_instance(doc))
+        check_fixed(ix)
+    except InvalidInput:
+        return
+    best = min((key for _combo, key in feasible_solutions(doc)), default=None)
+    base, load = fixed_placement(ix)
+    fixed = base.objective(ix)
+    arcs = arcs_mod.all_arcs(ix)
+    rel = relax(ix, arcs, base, load, weights(ix), priced=False)
+    if best is None or rel.place.objective(ix).placed != -best[0]:
+        return
+    ua = build_units(ix, arcs, base)
+    target = best[1] - fixed.rank_cost + 3
+    found = pattern_bound(ix, ua, base, load, -best[0] - fixed.placed, [ua.used_by(rel.place)],
+                          _Clock(), 5.0, 1, complete=True, target=target, place_it=False)
+    if found is None or found.place is None:
+        return
+    obj = found.place.objective(ix)
+    assert obj.placed == -best[0] and best[1] <= obj.rank_cost < fixed.rank_cost + target
+    found.place.fix_team_weeks(ix)
+    result = encode_result(build_result(ix, found.place, Status.FEASIBLE, None, {}, 0.0))
+    assert check_match_json(doc, result) == []
 
 
 def _side_doc(n: int, seed: int) -> dict:
