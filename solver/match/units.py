@@ -111,6 +111,9 @@ def repair(ix: Index, ua: UnitArcs, relaxed: Placement | None, fixed_load: np.nd
     placed = np.zeros(ua.n_units, dtype=bool)
     placed[ua.u[chosen]] = True
     order = np.lexsort((ua.km, ua.cost, ua.u))
+    # Only units the relaxation left out can be inserted (1k: 230k unit arcs -> ~30k in the
+    # Python loop below, 0.25 s -> 0.04 s); the order among them is unchanged.
+    order = order[~placed[ua.u[order]]]
     for i in order.tolist():
         u, h, size = int(ua.u[i]), int(ua.h[i]), int(ua.size[i])
         if placed[u] or load[h] + size > ix.cap[h]:
