@@ -22,7 +22,8 @@ from solver.workshops.joint import JointSolution
 from solver.workshops.min_fill_patterns import flagged_rows
 from solver.workshops.mip import LinearModel
 from solver.workshops.model import KINDS
-from solver.workshops.pooled import Pools, _hall_rows, _seat_all, make_pools
+from solver.workshops.pooled import Pools, hall_rows, make_pools
+from solver.workshops.seating import seat_all
 
 
 def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods: dict[str, list],
@@ -53,7 +54,7 @@ def _build(arcs: Arcs, candidates: np.ndarray, pools: dict[str, Pools], nogoods:
             flagged_rows(lm, z[kind], pl, every, arcs.sizes, half.capacity, half.min_fill)
         else:
             weight = arcs.sizes[pl.pair_g].astype(float)
-            for pairs, seats in _hall_rows(pl, every, arcs.sizes, half.capacity):
+            for pairs, seats in hall_rows(pl, every, arcs.sizes, half.capacity):
                 hall[kind].append((len(lm.model.constraint), pairs, seats))
                 lm.add_row(z[kind][position[pairs]], weight[pairs], upper=seats)
         for on, off in nogoods[kind] if not relaxed else ():
@@ -204,8 +205,8 @@ def _least_km(arcs, candidates, pools, nogoods, scheduled, deadline):
             half, pl = arcs.halves[kind], pools[kind]
             on = np.zeros(len(pl.pair_g), dtype=bool)
             on[chosen[kind][run.values[z[kind]]]] = True
-            seated, bad, timed_out = _seat_all(pl, on, half.g, half.j, arcs.sizes, half.capacity,
-                                               half.min_fill, n, deadline)
+            seated, bad, timed_out = seat_all(pl, on, half.g, half.j, arcs.sizes, half.capacity,
+                                              half.min_fill, n, deadline)
             if timed_out:
                 return ("FEASIBLE" if best is not None else "UNKNOWN"), best, upper, lower, rounded
             nogoods[kind].extend(bad)

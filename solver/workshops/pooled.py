@@ -11,8 +11,9 @@ a binary z per (group, venue) and, per venue and subset T of its sessions, the H
 (with ``min_fill`` or ``max_open``, an open flag per session, seats(T) counting only open ones,
 and the matching lower rows: :mod:`solver.workshops.min_fill_patterns`). These rows are necessary for any session-level schedule, so the
 pooled optimum is a lower bound. Disaggregation then seats each venue's groups in its sessions
-(a small MIP per venue); when every venue succeeds the pooled optimum is attained, hence the
-optimum of the half. A venue that fails gets a no-good row and the pooled model runs again.
+(a small MIP per venue: :mod:`solver.workshops.seating`); when every venue succeeds the pooled
+optimum is attained, hence the optimum of the half. A venue that fails gets a no-good row and
+the pooled model runs again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from solver.workshops.min_fill_patterns import MAX_PATTERNS, flagged_rows, solve_by_patterns
-from solver.workshops.mip import LinearModel, solve_assignment
+from solver.workshops.mip import LinearModel
+from solver.workshops.seating import seat_all
 
 _MAX_POOL = 10  # sessions per pooled venue: 2**10 subset rows at most; larger venues are split
 
@@ -88,8 +90,8 @@ class PooledOutcome:
     method: str
 
 
-def _hall_rows(pools: Pools, sel: np.ndarray, sizes: np.ndarray, capacity: np.ndarray,
-               skip: frozenset[int] = frozenset()) -> list[tuple[np.ndarray, float]]:
+def hall_rows(pools: Pools, sel: np.ndarray, sizes: np.ndarray, capacity: np.ndarray,
+              skip: frozenset[int] = frozenset()) -> list[tuple[np.ndarray, float]]:
     """(pairs, seats) per venue (but those in ``skip``) and subset T of its sessions that can
     bind; of rows holding the same pairs only the one with the fewest seats (it implies the others)."""
     weight = sizes[pools.pair_g].astype(float)
@@ -137,7 +139,7 @@ def _model(pools: Pools, sel: np.ndarray, sizes, capacity, min_fill, n, max_open
         if max_open is not None and opens:
             lm.add_row(opens, np.ones(len(opens)), upper=max_open)
     if len(flagged) < len(pools.members):
-        rows = _hall_rows(pools, sel, sizes, capacity, flagged)
+        rows = hall_rows(pools, sel, sizes, capacity, flagged)
         weight = sizes[pools.pair_g].astype(float)
         for pairs, seats in rows:
             lm.add_row(z[position[pairs]], weight[pairs], upper=seats)
@@ -175,69 +177,6 @@ def _price(pools: Pools, sizes, capacity, n, deadline) -> tuple[bool, float, np.
     np.minimum.at(group_min, pools.pair_g, reduced)
     bound = float(group_min.sum()) - float(sum(ur * seats for (_, seats), ur in zip(rows, u.tolist(), strict=True)))
     return True, bound, reduced - group_min[pools.pair_g]
-
-
-def _seat(pools: Pools, venue_groups: np.ndarray, v: int, g, j, sizes, capacity, min_fill,
-          deadline: float) -> tuple[str, np.ndarray | None]:
-    """("OPTIMAL", session per listed group) when venue v can seat exactly these groups,
-    ("INFEASIBLE", None) when proven impossible, ("UNKNOWN", None) when out of time."""
-    sessions = pools.members[v]
-    quick = _first_fit(pools, venue_groups, v, sizes, capacity, min_fill)
-    if quick is not None:
-        return "OPTIMAL", quick
-    local = np.full(len(sizes), -1, dtype=np.int64)
-    local[venue_groups] = np.arange(len(venue_groups))
-    keep = (local[g] >= 0) & (pools.venue[j] == v)
-    remap = np.full(len(capacity), -1, dtype=np.int64)
-    remap[sessions] = np.arange(len(sessions))
-    out = solve_assignment(local[g[keep]], remap[j[keep]], np.zeros(int(keep.sum()), dtype=np.int64),
-                           sizes[venue_groups], capacity[sessions], min_fill[sessions], len(venue_groups), deadline)
-    if out.choice is not None:
-        return "OPTIMAL", sessions[out.choice]
-    return ("INFEASIBLE" if out.status == "INFEASIBLE" else "UNKNOWN"), None
-
-
-def _first_fit(pools: Pools, venue_groups: np.ndarray, v: int, sizes, capacity, min_fill) -> np.ndarray | None:
-    """Most-constrained group first, into its eligible session with the most seats left; None
-    when that does not seat everyone within capacity and min_fill (the MIP decides then)."""
-    sessions = pools.members[v]
-    ks = np.nonzero(pools.pair_v == v)[0]
-    mask_of = dict(zip(pools.pair_g[ks].tolist(), pools.pair_mask[ks].tolist(), strict=True))
-    masks = np.array([mask_of[gi] for gi in venue_groups.tolist()], dtype=np.int64)
-    options = np.array([bin(m).count("1") for m in masks.tolist()])
-    room = capacity[sessions].astype(np.int64).copy()
-    out = np.full(len(venue_groups), -1, dtype=np.int64)
-    for k in np.lexsort((-sizes[venue_groups], options)).tolist():
-        size = int(sizes[venue_groups[k]])
-        fits = [b for b in range(len(sessions)) if (masks[k] >> b) & 1 and room[b] >= size]
-        if not fits:
-            return None
-        b = max(fits, key=lambda b: (room[b], -b))
-        room[b] -= size
-        out[k] = sessions[b]
-    load = capacity[sessions] - room
-    if np.any((load > 0) & (load < min_fill[sessions])):
-        return None
-    return out
-
-
-def _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline):
-    """(choice or None, no-goods for venues proven unable to take their groups, out of time?)."""
-    choice = np.full(n, -1, dtype=np.int64)
-    failed = []
-    for v in range(len(pools.members)):
-        at_v = pools.pair_v == v
-        venue_groups = pools.pair_g[on & at_v]
-        if not len(venue_groups):
-            continue
-        status, seated = _seat(pools, venue_groups, v, g, j, sizes, capacity, min_fill, deadline)
-        if seated is not None:
-            choice[venue_groups] = seated
-        elif status == "INFEASIBLE":
-            failed.append((np.nonzero(on & at_v)[0], np.nonzero(~on & at_v)[0]))
-        else:
-            return None, failed, True
-    return (None if failed else choice), failed, False
 
 
 _MAX_NOGOODS = 20  # as in joint_pooled: beyond this many, no-goods come one set at a time
@@ -311,7 +250,7 @@ def solve_pooled(
             on[sel[run.values[z]]] = True
             value = int(pools.pair_cost[on].sum())
             lower = max(lower, min(value, floor_out))
-            choice, failed, timed_out = _seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline)
+            choice, failed, timed_out = seat_all(pools, on, g, j, sizes, capacity, min_fill, n, deadline)
             if timed_out:
                 break
             if failed:

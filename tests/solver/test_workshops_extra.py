@@ -217,7 +217,7 @@ def test_coupled_case_falls_back_to_the_pooled_lp_rounding(monkeypatch: pytest.M
     from solver.workshops import joint_pooled
 
     doc = random_instance(2, n_groups=30, n_prep=6, n_follow=6, capacity=(10, 25), places=2)
-    monkeypatch.setattr(joint_pooled, "_seat_all", lambda *a, **k: (None, [], True))
+    monkeypatch.setattr(joint_pooled, "seat_all", lambda *a, **k: (None, [], True))
     result = solved(doc)
     assert check_workshops_json(doc, result) == []
     assert result["status"] == "FEASIBLE" and result["bound"]["total_km"] == 0
