@@ -131,3 +131,21 @@ def test_patterns_prove_rank_and_agree_with_the_aggregated_path(monkeypatch, see
     other = solve_match_json(doc)
     assert "rank_proof" not in other["stats"]
     assert other["objective"] == result["objective"]
+
+
+@pytest.mark.parametrize("limit", [1.0, 2.5])
+def test_short_limits_stay_honest(limit: float) -> None:
+    """300 visitors with side constraints and a limit too short for every phase: the result
+    passes the checker and its bound is never lexicographically better than any solution
+    the slower default run proves (the pattern rounds, the columns' program and the km proof
+    each stop on time)."""
+    doc = _side_doc(300, 3)
+    proven = solve_match_json(doc)
+    assert proven["status"] == "OPTIMAL"
+    doc["settings"]["time_limit_s"] = limit
+    result = solve_match_json(doc)
+    assert check_match_json(doc, result) == []
+    key = lambda part: (-part["placed"], part["rank_cost"], part["total_km"])  # noqa: E731
+    assert key(result["bound"]) <= key(proven["objective"]) <= key(result["objective"])
+    if result["status"] == "OPTIMAL":
+        assert result["objective"] == proven["objective"]
