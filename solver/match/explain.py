@@ -10,11 +10,13 @@ from solver.match.arcs import common_week, pair_km, team_hosts
 from solver.match.index import Index, in_sorted, lookup_rank
 
 
-def _hosts(n: int) -> str:
+def hosts_phrase(n: int) -> str:
+    """``n`` hosts as words: "1 host", "3 hosts"."""
     return f"{n} host" if n == 1 else f"{n} hosts"
 
 
-def _ordinal(k: int) -> str:
+def ordinal(k: int) -> str:
+    """``k`` as an English ordinal: "1st", "2nd", "11th", "23rd"."""
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
 
@@ -26,7 +28,7 @@ def _wider_reach(km: np.ndarray, ok: np.ndarray, max_km: float, what: str) -> st
         return None
     need = math.ceil(float(far.min()))
     opened = int((far <= need).sum())
-    return f"a max travel of {need} km would open {_hosts(opened)}{what}"
+    return f"a max travel of {need} km would open {hosts_phrase(opened)}{what}"
 
 
 def _host_tests(ix: Index, v: int, hosts: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -129,15 +131,17 @@ def _capacity(ix: Index, v: int, hosts: np.ndarray, load: np.ndarray, worst_cost
     if closed.any():
         need = int(ix.min_visitors[hosts[closed]].min())
         n = int(closed.sum())
-        reasons.append(f"{_hosts(n)} with free seats {'stays' if n == 1 else 'stay'} closed: each "
-                       f"needs at least {need} visitors and not enough others can go there")
+        reasons.append(f"{hosts_phrase(n)} with free seats {'stays' if n == 1 else 'stay'} "
+                       f"closed: each needs at least {need} visitors and not enough others can "
+                       "go there")
     if (~full & ~closed).any():
-        reasons.append(f"{_hosts(int((~full & ~closed).sum()))} still had room; placing the visitor "
-                       "there would break another hard constraint or was not found within the time limit")
+        reasons.append(f"{hosts_phrase(int((~full & ~closed).sum()))} still had room; placing "
+                       "the visitor there would break another hard constraint or was not found "
+                       "within the time limit")
     if full.any():
         pick = np.flatnonzero(full)[np.argmin(my_cost[full])]
         h = ix.inst.hosts[int(hosts[pick])]
-        which = f"their {_ordinal(int(my_rank[pick]))} choice" if my_rank[pick] else "unranked"
+        which = f"their {ordinal(int(my_rank[pick]))} choice" if my_rank[pick] else "unranked"
         seats = "one more seat" if size == 1 else f"{size - int(free[pick])} more seats"
         reasons.append(f"{seats} at {h.id} ({which}) would place them")
     return reasons

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from solver.match.arcs import BLOCK_PAIRS, common_week, pair_km
-from solver.match.explain import _hosts, _ordinal, ranked_only_reasons
+from solver.match.explain import hosts_phrase, ordinal, ranked_only_reasons
 from solver.match.index import Index, in_sorted, lookup_rank
 
 
@@ -107,7 +107,7 @@ def _explain_block(ix: Index, vs: np.ndarray, load: np.ndarray, worst_cost: np.n
                 need[i] = math.inf
             if math.isfinite(need[i]):
                 reasons.append(f"a max travel of {int(need[i])} km would open "
-                               f"{_hosts(int(opened[i]))}{what}")
+                               f"{hosts_phrase(int(opened[i]))}{what}")
             out[v] = reasons
             continue
         reasons = []
@@ -121,15 +121,16 @@ def _explain_block(ix: Index, vs: np.ndarray, load: np.ndarray, worst_cost: np.n
                                "ranked them at least as high; moving the others would place fewer "
                                "or cost more)")
         if n_closed[i]:
-            reasons.append(f"{_hosts(int(n_closed[i]))} with free seats "
+            reasons.append(f"{hosts_phrase(int(n_closed[i]))} with free seats "
                            f"{'stays' if n_closed[i] == 1 else 'stay'} closed: each needs at least "
                            f"{need_fill[i]} visitors and not enough others can go there")
         if n_room[i]:
-            reasons.append(f"{_hosts(int(n_room[i]))} still had room; placing the visitor there "
-                           "would break another hard constraint or was not found within the time limit")
+            reasons.append(f"{hosts_phrase(int(n_room[i]))} still had room; placing the visitor "
+                           "there would break another hard constraint or was not found within the "
+                           "time limit")
         if n_full[i]:
             j = first[i]
-            which = f"their {_ordinal(int(rank[j]))} choice" if rank[j] else "unranked"
+            which = f"their {ordinal(int(rank[j]))} choice" if rank[j] else "unranked"
             reasons.append(f"one more seat at {ix.inst.hosts[int(ph[j])].id} ({which}) would place them")
         out[v] = reasons
     return out
