@@ -3,7 +3,7 @@
 On complete arcs with side constraints (teams, minimum fills) the host-pattern LP
 (:mod:`solver.match.patterns`) bounds rank cost as tightly as the proven optimum, and its duals
 fix arcs: only the unit arcs whose patterns price within the incumbent's gap can appear in any
-solution at the incumbent's placed and rank cost (:func:`solver.match.patterns.rank_fixing`).
+solution at the incumbent's placed and rank cost (:func:`rank_fixing`).
 The km level then runs on those arcs alone, and a CP-SAT proof there is a proof everywhere.
 
 Why: at 1k visitors (match_generate.py 1000 --teams 0.08 --min-visitors 0.15 --fixed 0.01
@@ -15,13 +15,15 @@ of 1.9-3.5 s.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from solver.match.index import Index
 from solver.match.km_cpsat import improve_km, pinned_km_cpsat
 from solver.match.km_side import lagrange
 from solver.match.model import Objective
-from solver.match.patterns import pattern_bound, rank_fixing
+from solver.match.patterns import PatternBound, best_per_host, pattern_bound
 from solver.match.placement import Placement
 from solver.match.relax import Relaxation
 from solver.match.units import UnitArcs, place_units
@@ -101,3 +103,70 @@ def km_on_kept(ix: Index, ua: UnitArcs, rel: Relaxation, base: Placement,
             with_km = Objective(placed=found.placed, rank_cost=found.rank_cost,
                                 total_km=fixed.total_km + km_bound)
     return place, with_km
+
+
+def rank_fixing(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, found: PatternBound,
+                rank: int) -> np.ndarray:
+    """The unit arcs of ``ua`` (every feasible one: complete arcs) that a solution placing the
+    bound's P free visitors at free rank cost <= ``rank`` may use.
+
+    With the bound's duals, a solution's rank cost is >= LB + the sum over hosts of (its
+    pattern's reduced cost - the host's best, min 0), each term >= 0. The best pattern at h
+    holding u costs r[u, h] + the best completion by the other units (a knapsack by exact
+    load over the host's few best units per size, load within the room u leaves and at least
+    the minimum fill minus u's size), so a solution using (u, h) has rank cost >= LB + delta,
+    delta = that - best_h, and none at <= ``rank`` uses an arc with delta > rank - LB.
+    Measured at 1k (match_generate.py 1000 --teams 0.08 --min-visitors 0.15 --fixed 0.01
+    --forbidden 0.01, seeds 1-3, rank - LB 0.13-0.36): 14-20k of 231-247k unit arcs kept
+    (22-28k with the completion bounded by the host's most negative r, ignoring sizes)."""
+    if found.duals is None:
+        return np.ones(len(ua.u), dtype=bool)
+    y, rho, value, lb = found.duals
+    n_h = ix.n_hosts
+    room = np.maximum(ix.cap - fixed_load, 0)
+    low = np.where((ix.min_visitors <= 1) | (fixed_load >= ix.min_visitors), 0,
+                   ix.min_visitors - fixed_load)
+    r = ua.cost - y[ua.u] - rho * ua.size
+    top_room = int(room.max(initial=0))
+    sizes = sorted(set(ua.size.tolist()))
+    idx = {s: np.flatnonzero(ua.size == s) for s in sizes}
+    top = {s: best_per_host(n_h, ua.h[idx[s]], r[idx[s]], top_room // s) for s in sizes}
+    # by_load[h, load]: the least r of a set of units at h of exactly this load; without_*:
+    # the same without one of its candidate units (whose own arcs need that one).
+    by_load = np.full((n_h, top_room + 1), np.inf)
+    without_key: list[int] = []
+    without_row: list[list[float]] = []
+    for h in np.flatnonzero(room > 0).tolist():
+        items = [(float(r[i]), s, int(ua.u[i]))
+                 for s in sizes for i in idx[s][top[s][h][top[s][h] >= 0]].tolist()]
+        cap = int(room[h])
+        by_load[h, :cap + 1] = _least_by_load([(rr, s) for rr, s, _ in items], cap)
+        for k, (_r, _s, unit) in enumerate(items):
+            rest = [(rr, s) for j, (rr, s, _u) in enumerate(items) if j != k]
+            without_key.append(h * ua.n_units + unit)
+            without_row.append(_least_by_load(rest, cap) + [math.inf] * (top_room - cap))
+    least = by_load[ua.h]
+    if without_key:
+        keys = np.asarray(without_key, dtype=np.int64)
+        order = np.argsort(keys)
+        arc_keys = ua.h.astype(np.int64) * ua.n_units + ua.u
+        at = np.minimum(np.searchsorted(keys[order], arc_keys), len(keys) - 1)
+        hit = keys[order][at] == arc_keys
+        least[hit] = np.asarray(without_row)[order[at[hit]]]
+    loads = np.arange(top_room + 1)[None, :]
+    allowed = (loads >= np.maximum(low[ua.h] - ua.size, 0)[:, None]) & \
+        (loads <= (room[ua.h] - ua.size)[:, None])
+    completion = np.where(allowed, least, np.inf).min(axis=1, initial=np.inf)
+    delta = r + completion - value[ua.h]
+    return delta <= rank - lb + 1e-6
+
+
+def _least_by_load(items: list[tuple[float, int]], cap: int) -> list[float]:
+    """Per load 0..cap, the least total r of a subset of ``items`` (r, size) of exactly that
+    load (inf: none)."""
+    least = [0.0] + [math.inf] * cap
+    for r, size in items:
+        for load in range(cap, size - 1, -1):
+            if least[load - size] + r < least[load]:
+                least[load] = least[load - size] + r
+    return least

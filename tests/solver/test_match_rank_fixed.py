@@ -1,4 +1,4 @@
-"""Rank fixing by host patterns (solver/match/patterns.rank_fixing, solver/match/rank_fixed.py):
+"""Rank fixing by host patterns (solver/match/rank_fixed.py, on the pattern LP of patterns.py):
 the unit arcs it keeps hold every solution at the optimal placed count and rank cost (brute
 force over every feasible solution), and the side-constraint path that proves rank this way
 reaches the same objective as the aggregated path it goes before."""
@@ -21,7 +21,8 @@ from solver.match.codec import decode_instance, encode_result
 from solver.match.duals import weights
 from solver.match.fixed import check_fixed
 from solver.match.index import build_index
-from solver.match.patterns import pattern_bound, rank_fixing
+from solver.match.patterns import pattern_bound
+from solver.match.rank_fixed import rank_fixing
 from solver.match.relax import relax
 from solver.match.report import build_result
 from solver.match.units import build_units
