@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -220,16 +221,26 @@ class Background:
         return "\n".join(lines[-40:])
 
 
+def procfile_worker(redis_url: str, queues: list[str]) -> list[str]:
+    """The Procfile's ``worker:`` command as argv, with this Redis URL and these queues in
+    place of its own (the line ends ``--url URL QUEUE...``; anything else is refused)."""
+    line = next(text for text in (ROOT / "Procfile").read_text().splitlines()
+                if text.startswith("worker:"))
+    argv = shlex.split(line.removeprefix("worker:"))
+    url = argv.index("--url")
+    if argv[:2] != ["rq", "worker"] or any(arg.startswith("-") for arg in argv[url + 2:]):
+        raise ValueError(f"the Procfile's worker line is not `rq worker ... --url URL QUEUE...`: "
+                         f"{line}")
+    return [str(BIN / "rq"), *argv[1:url], "--url", redis_url, *queues]
+
+
 class ForkingWorker(Background):
     """``rq worker`` as the Procfile runs it: a main process that forks a work horse per job
     (``workers.worker.AppWorker``: the app built once in the parent, inherited by horses)."""
 
     def __init__(self, config: dict[str, Any], queues: list[str], log: Path,
                  burst: bool = False) -> None:
-        args = [str(BIN / "rq"), "worker", "-w", "workers.worker.AppWorker",
-                "--connection-class", "workers.redis_client.RetryingRedis", "--serializer",
-                "rq.serializers.JSONSerializer", "--url", config["REDIS_URL"],
-                "--with-scheduler", *queues]
+        args = procfile_worker(config["REDIS_URL"], queues)
         super().__init__([*args, "--burst"] if burst else args, config, log)
 
     def horses(self) -> list[int]:
