@@ -26,8 +26,9 @@ depend on the host), so it covers every feasible arc.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -73,6 +74,7 @@ class PatternBound:
     # pattern's reduced cost (min 0), and the bound itself (unrounded): what
     # rank_fixed.rank_fixing needs.
     duals: tuple[np.ndarray, float, np.ndarray, float] | None = None
+    master: _Master | None = field(default=None, repr=False)  # its columns: best_columns
 
 
 class _Master:
@@ -195,16 +197,15 @@ def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndar
 
 def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray, placed: int,
                   seeds: list[np.ndarray], clock, seconds: float, workers: int | None,
-                  complete: bool, target: int | None = None, place_it: bool = True
+                  complete: bool, place_it: bool = True, stop: threading.Event | None = None
                   ) -> PatternBound | None:
     """Column generation on the host patterns of ``ua`` for ``seconds``: the rank bound of the
     free units at ``placed`` (free) visitors placed, and (``place_it``) the LP's integral
     patterns completed by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation)
-    give the first columns, each host's part of them that a solution may use. ``target``: the
-    incumbent's free rank cost; when the bound stays under it (and not ``place_it``), ``place``
-    is the best placement the columns make. (The rounds do not stop once the bound proves
-    ``target``: 1k seed 1, one round more, 0.1 s, and rank_fixing keeps 14.5k arcs instead of
-    22.7k, the km proof 0.4 s faster.) None when a host is
+    give the first columns, each host's part of them that a solution may use. ``stop``: set
+    by another thread, ends the rounds (the bound so far holds). (The rounds do not stop once
+    the bound proves the incumbent's rank: 1k seed 1, one round more, 0.1 s, and rank_fixing
+    keeps 14.5k arcs instead of 22.7k, the km proof 0.4 s faster.) None when a host is
     left under-filled by fixed pairs (its empty pattern would not be allowed) or has more than
     ``MAX_ROOM`` free seats."""
     start = time.monotonic()
@@ -247,7 +248,8 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     # round could give), leaving COMPLETION_RESERVE_S for the completion.
     values: list[float] = []
     end = deadline - (COMPLETION_RESERVE_S if place_it else 0.0)
-    while rounds < MAX_ROUNDS and time.monotonic() < end and since < STALL_ROUNDS:
+    while rounds < MAX_ROUNDS and time.monotonic() < end and since < STALL_ROUNDS \
+            and not (stop is not None and stop.is_set()):
         solved = master.solve(end - time.monotonic())
         if solved is None:
             break
@@ -265,17 +267,13 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     if place_it:
         place = _complete(ix, ua, base, fixed_load, master, values, clock, workers,
                           max(1.0, deadline - time.monotonic()), seeds[0] if seeds else None)
-    elif target is not None and math.ceil(best - 1e-6) < target:
-        place = _best_columns(ix, ua, base, master, placed, duals, target, workers,
-                              max(0.5, deadline - time.monotonic()))
     return PatternBound(rank_bound=math.ceil(best - 1e-6), place=place, rounds=rounds,
                         columns=len(master.columns), seconds=time.monotonic() - start,
-                        duals=duals)
+                        duals=duals, master=master)
 
 
-def _best_columns(ix: Index, ua: UnitArcs, base: Placement, master: _Master, placed: int,
-                  duals: tuple[np.ndarray, float, np.ndarray, float] | None, target: int,
-                  workers: int | None, seconds: float) -> Placement | None:
+def best_columns(ix: Index, ua: UnitArcs, base: Placement, found: PatternBound, placed: int,
+                 target: int, workers: int | None, seconds: float) -> Placement | None:
     """The best placement the master's columns make below rank cost ``target`` (an integer
     program over them: at most one per host and per unit, ``placed`` placed, least rank
     cost), or None. The columns of the last rounds price near zero, so they often hold the
@@ -283,9 +281,11 @@ def _best_columns(ix: Index, ua: UnitArcs, base: Placement, master: _Master, pla
     With the bound's duals, a solution holding a column has rank cost >= LB + the column's
     reduced cost over its host's best, so only columns within target - 1 - LB of it enter
     (1k seed 3: 3523 columns -> 2742; 0.5-0.6 s -> 0.4 s)."""
-    columns = master.columns
-    if duals is not None:
-        y, rho, value, lb = duals
+    if found.master is None:
+        return None
+    columns = found.master.columns
+    if found.duals is not None:
+        y, rho, value, lb = found.duals
         r = ua.cost - y[ua.u] - rho * ua.size
         columns = [(h, arcs) for h, arcs in columns
                    if float(r[list(arcs)].sum()) - value[h] <= target - 1 - lb + 1e-6]

@@ -21,7 +21,7 @@ from solver.match.codec import decode_instance, encode_result
 from solver.match.duals import weights
 from solver.match.fixed import check_fixed
 from solver.match.index import build_index
-from solver.match.patterns import pattern_bound
+from solver.match.patterns import best_columns, pattern_bound
 from solver.match.rank_fixed import rank_fixing
 from solver.match.relax import relax
 from solver.match.report import build_result
@@ -62,7 +62,7 @@ def test_rank_fixing_keeps_every_solution_at_the_optimum(seed: int) -> None:
     ua = build_units(ix, arcs, base)
     target = best[1] - fixed.rank_cost
     found = pattern_bound(ix, ua, base, load, -best[0] - fixed.placed, [ua.used_by(rel.place)],
-                          _Clock(), 5.0, 1, complete=True, target=target, place_it=False)
+                          _Clock(), 5.0, 1, complete=True, place_it=False)
     if found is None or found.duals is None:
         return
     assert fixed.rank_cost + found.rank_bound <= best[1]
@@ -101,14 +101,18 @@ def test_columns_placement_is_feasible_and_below_the_target(seed: int) -> None:
         return
     ua = build_units(ix, arcs, base)
     target = best[1] - fixed.rank_cost + 3
-    found = pattern_bound(ix, ua, base, load, -best[0] - fixed.placed, [ua.used_by(rel.place)],
-                          _Clock(), 5.0, 1, complete=True, target=target, place_it=False)
-    if found is None or found.place is None:
+    placed = -best[0] - fixed.placed
+    found = pattern_bound(ix, ua, base, load, placed, [ua.used_by(rel.place)], _Clock(), 5.0, 1,
+                          complete=True, place_it=False)
+    if found is None:
         return
-    obj = found.place.objective(ix)
+    place = best_columns(ix, ua, base, found, placed, target, 1, 5.0)
+    if place is None:
+        return
+    obj = place.objective(ix)
     assert obj.placed == -best[0] and best[1] <= obj.rank_cost < fixed.rank_cost + target
-    found.place.fix_team_weeks(ix)
-    result = encode_result(build_result(ix, found.place, Status.FEASIBLE, None, {}, 0.0))
+    place.fix_team_weeks(ix)
+    result = encode_result(build_result(ix, place, Status.FEASIBLE, None, {}, 0.0))
     assert check_match_json(doc, result) == []
 
 
@@ -150,3 +154,21 @@ def test_short_limits_stay_honest(limit: float) -> None:
     assert key(result["bound"]) <= key(proven["objective"]) <= key(result["objective"])
     if result["status"] == "OPTIMAL":
         assert result["objective"] == proven["objective"]
+
+
+def test_keep_previous_does_not_take_the_pattern_path() -> None:
+    """With keep_previous the level after placed is the kept count, which the pattern LP does
+    not bound: the rank fixing must not run (it would pin rank, not kept)."""
+    doc = _side_doc(300, 1)
+    first = solve_match_json(doc)
+    previous = [[a["visitor"], a["host"]] for a in first["assignments"]][::3]
+    doc["previous"] = previous
+    doc["settings"]["keep_previous"] = True
+    result = solve_match_json(doc)
+    assert check_match_json(doc, result) == []
+    assert "rank_proof" not in result["stats"]
+    # The first solution keeps every previous pair at the most placed, so the optimum does.
+    assert result["objective"]["kept"] <= len(previous)
+    if result["status"] == "OPTIMAL":
+        assert result["objective"]["placed"] == first["objective"]["placed"]
+        assert result["objective"]["kept"] == len(previous)
