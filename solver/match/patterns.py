@@ -26,7 +26,6 @@ depend on the host), so it covers every feasible arc.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -197,17 +196,15 @@ def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndar
 
 def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray, placed: int,
                   seeds: list[np.ndarray], clock, seconds: float, workers: int | None,
-                  complete: bool, place_it: bool = True, stop: threading.Event | None = None
-                  ) -> PatternBound | None:
+                  complete: bool, place_it: bool = True) -> PatternBound | None:
     """Column generation on the host patterns of ``ua`` for ``seconds``: the rank bound of the
     free units at ``placed`` (free) visitors placed, and (``place_it``) the LP's integral
     patterns completed by CP-SAT. ``seeds`` (unit arc choices: the incumbent, the relaxation)
-    give the first columns, each host's part of them that a solution may use. ``stop``: set
-    by another thread, ends the rounds (the bound so far holds). (The rounds do not stop once
-    the bound proves the incumbent's rank: 1k seed 1, one round more, 0.1 s, and rank_fixing
-    keeps 14.5k arcs instead of 22.7k, the km proof 0.4 s faster.) None when a host is
-    left under-filled by fixed pairs (its empty pattern would not be allowed) or has more than
-    ``MAX_ROOM`` free seats."""
+    give the first columns, each host's part of them that a solution may use. (The rounds do
+    not stop once the bound proves the incumbent's rank: 1k seed 1, one round more, 0.1 s, and
+    rank_fixing keeps 14.5k arcs instead of 22.7k, the km proof 0.4 s faster.) None when a host
+    is left under-filled by fixed pairs (its empty pattern would not be allowed) or has more
+    than ``MAX_ROOM`` free seats."""
     start = time.monotonic()
     n_h = ix.n_hosts
     room = np.maximum(ix.cap - fixed_load, 0)
@@ -248,8 +245,7 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     # round could give), leaving COMPLETION_RESERVE_S for the completion.
     values: list[float] = []
     end = deadline - (COMPLETION_RESERVE_S if place_it else 0.0)
-    while rounds < MAX_ROUNDS and time.monotonic() < end and since < STALL_ROUNDS \
-            and not (stop is not None and stop.is_set()):
+    while rounds < MAX_ROUNDS and time.monotonic() < end and since < STALL_ROUNDS:
         solved = master.solve(end - time.monotonic())
         if solved is None:
             break

@@ -16,9 +16,6 @@ of 1.9-3.5 s.
 from __future__ import annotations
 
 import math
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,56 +33,20 @@ from solver.match.units import UnitArcs, place_units
 PATTERN_SHARE, IMPROVE_SHARE, PROOF_SHARE = 0.4, 0.25, 0.95
 
 
-def start_rounds(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
-                 place: Placement, clock) -> EarlyRounds:
-    """The pattern rounds for :func:`rank_by_patterns` in a thread, from ``place``'s columns,
-    while the caller runs the fixing rounds' CP-SAT (which releases the GIL; PDLP too). Why:
-    the rounds (1k: 1.0-1.5 s of one core) need no incumbent rank, only the placed count."""
-    fixed, found = base.objective(ix), place.objective(ix)
-    stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(pattern_bound, ix, ua, base, fixed_load, found.placed - fixed.placed,
-                         [ua.used_by(place)], clock, clock.remaining() * PATTERN_SHARE, 1,
-                         complete=True, place_it=False, stop=stop)
-    pool.shutdown(wait=False)
-    return EarlyRounds(future=future, stop=stop, placed=found.placed)
-
-
-@dataclass
-class EarlyRounds:
-    future: Future
-    stop: threading.Event
-    placed: int  # the count they bound rank at
-
-    def result(self) -> PatternBound | None:
-        return self.future.result()
-
-    def cancel(self) -> None:
-        """End the rounds after the one running (the caller no longer needs them)."""
-        self.stop.set()
-        self.future.result()
-
-
 def rank_by_patterns(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarray,
-                     place: Placement, clock, workers: int | None,
-                     early: EarlyRounds | None = None) -> tuple[np.ndarray | None, Placement]:
+                     place: Placement, clock, workers: int | None
+                     ) -> tuple[np.ndarray | None, Placement]:
     """When the pattern bound proves ``place``'s rank cost at its number placed (which the
     caller has proven), or that of the best placement its columns make: (the unit arcs any
     solution at those two levels may use, that placement among them); else (None, the best
-    placement). ``ua`` must hold every feasible unit arc. ``early``: the rounds, already run
-    (:func:`start_rounds`) at the same placed count."""
+    placement). ``ua`` must hold every feasible unit arc."""
     fixed, found = base.objective(ix), place.objective(ix)
     chosen = ua.used_by(place)
     target = found.rank_cost - fixed.rank_cost
     placed = found.placed - fixed.placed
-    if early is not None and early.placed == found.placed:
-        bound = early.result()
-    else:
-        if early is not None:
-            early.cancel()
-        bound = pattern_bound(ix, ua, base, fixed_load, placed, [chosen], clock,
-                              clock.remaining() * PATTERN_SHARE, workers, complete=True,
-                              place_it=False)
+    bound = pattern_bound(ix, ua, base, fixed_load, placed, [chosen], clock,
+                          clock.remaining() * PATTERN_SHARE, workers, complete=True,
+                          place_it=False)
     if bound is None or bound.rank_bound is None:
         return None, place
     if bound.rank_bound < target:

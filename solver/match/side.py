@@ -19,7 +19,7 @@ from solver.match.km_side import km_after_rank
 from solver.match.model import Objective
 from solver.match.placement import Placement, lex_key
 from solver.match.polish import polish
-from solver.match.rank_fixed import km_on_kept, rank_by_patterns, start_rounds
+from solver.match.rank_fixed import km_on_kept, rank_by_patterns
 from solver.match.relax import Relaxation, scan
 from solver.match.units import UnitArcs, build_units, place_units, repair
 from solver.status import Status
@@ -78,31 +78,18 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
         place, proven, cp_bound = solve_levels(ix, ua, base, fixed_load, chosen, clock, workers)
         bound = _tighter(cp_bound if complete else None, rel_bound)
         return place, Status.OPTIMAL if proven and complete else Status.FEASIBLE, bound, info
-    # The host patterns' rounds meanwhile, when their rank bound will apply: placed at the
-    # relaxation's count (proven) and rank cost the next level (canonical, no keep_previous).
-    s = ix.inst.settings
-    early = None
-    if complete and s.objective == "canonical" and not s.keep_previous and \
-            hint.objective(ix).placed == rel_bound.placed:
-        early = start_rounds(ix, ua, base, fixed_load, hint, clock)
-    try:
-        place, status, bound, info = _fixing_rounds(ix, ua, chosen, rel, base, fixed_load, w,
-                                                    clock, 1 if early is not None else workers,
-                                                    complete, rel_bound, info)
-    except BaseException:
-        if early is not None:
-            early.cancel()
-        raise
+    place, status, bound, info = _fixing_rounds(ix, ua, chosen, rel, base, fixed_load, w, clock,
+                                                workers, complete, rel_bound, info)
     if status == Status.OPTIMAL:
-        if early is not None:
-            early.cancel()
         return place, status, bound, info
-    if early is not None and place.objective(ix).placed == rel_bound.placed:
-        # Placed is proven (the relaxation's); the host patterns may prove rank cost and
-        # leave few arcs for the km level (:mod:`solver.match.rank_fixed`).
+    s = ix.inst.settings
+    if complete and s.objective == "canonical" and not s.keep_previous and \
+            place.objective(ix).placed == rel_bound.placed:
+        # Placed is proven (the relaxation's) and rank cost is the next level: the host
+        # patterns may prove it and leave few arcs for the km level (:mod:`solver.match.rank_fixed`).
         place = polish(ix, rel.arcs, place, w)
         found = place
-        keep, place = rank_by_patterns(ix, ua, base, fixed_load, place, clock, workers, early)
+        keep, place = rank_by_patterns(ix, ua, base, fixed_load, place, clock, workers)
         if place is not found:  # the columns' better rank: its lone visitors by exact flow
             place = polish(ix, rel.arcs, place, w)
         if keep is not None:
@@ -111,8 +98,6 @@ def solve_side(ix: Index, arcs: Arcs, rel: Relaxation | None, base: Placement,
             info.update(rank_proof="patterns", kept_unit_arcs=int(keep.sum()))
             clock.report("patterns km", objective=place.objective(ix), bound=bound)
             return place, Status.OPTIMAL if proven else Status.FEASIBLE, bound, info
-    elif early is not None:
-        early.cancel()
     # Second, with the best incumbent as its hint: a bound on placed and rank cost that keeps
     # teams whole and minimum fills (measured at 1k under load: run first, it left the
     # fixing rounds too little time and the incumbent was worse).
