@@ -7,10 +7,11 @@ solution at the incumbent's placed and rank cost (:func:`rank_fixing`).
 The km level then runs on those arcs alone, and a CP-SAT proof there is a proof everywhere.
 
 Why: at 1k visitors (match_generate.py 1000 --teams 0.08 --min-visitors 0.15 --fixed 0.01
---forbidden 0.01, seeds 1-3) the pattern bound proves rank in 1.0-1.8 s and keeps 22-28k of
+--forbidden 0.01, seeds 1-3) the pattern bound proves rank in 1.0-1.8 s and keeps 13-20k of
 231-247k unit arcs, where the aggregated model (:mod:`solver.match.aggregate`) took 1.0-1.6 s
 to prove rank and its seat-price km floor (0.6-2.4 s more) still kept 24-40k arcs for a proof
-of 1.9-3.5 s.
+of 1.9-3.5 s (here 0.6-1.5 s). The aggregated path stays as the fallback (hosts with more than
+``patterns.MAX_ROOM`` free seats, a rank the columns cannot reach, time).
 """
 
 from __future__ import annotations
