@@ -21,9 +21,9 @@ and for every feasible x, km(x) >= LB + sum over used arcs with d_j > 0 of d_j. 
 with km <= U - 1 uses no arc with d_j > U - 1 - LB: CP-SAT on the rest (with P and R pinned)
 proves the km level over every arc.
 
-The pipeline (:mod:`solver.match.side`) first uses
-:func:`solver.match.km_cpsat.improve_km` and :func:`solver.match.km_cpsat.pinned_km_cpsat` with the Lagrangian flow's reduced costs and the aggregated km bound
-(:func:`solver.match.aggregate_km.aggregated_km_floor`), which is far tighter here; this LP runs
+The pipeline (:mod:`solver.match.side`) first uses :func:`solver.match.km_cpsat.improve_km`
+and :func:`solver.match.km_cpsat.pinned_km_cpsat` with the Lagrangian flow's reduced costs and
+the aggregated km bound (:func:`solver.match.aggregate_km.aggregated_km_floor`), which is far tighter here; this LP runs
 after them when they leave the level unproven.
 """
 

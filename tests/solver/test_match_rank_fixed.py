@@ -6,8 +6,10 @@ reaches the same objective as the aggregated path it goes before."""
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_match_support import feasible_solutions, random_instance
 
@@ -20,12 +22,14 @@ from solver.match.check import check_match_json
 from solver.match.codec import decode_instance, encode_result
 from solver.match.duals import weights
 from solver.match.fixed import check_fixed
-from solver.match.index import build_index
-from solver.match.patterns import best_columns, pattern_bound
+from solver.match.index import Index, build_index
+from solver.match.model import Objective
+from solver.match.patterns import PatternBound, best_columns, pattern_bound
+from solver.match.placement import Placement
 from solver.match.rank_fixed import rank_fixing
 from solver.match.relax import relax
 from solver.match.report import build_result
-from solver.match.units import build_units
+from solver.match.units import UnitArcs, build_units
 from solver.status import Status
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -37,39 +41,65 @@ class _Clock:
         pass
 
 
-@pytest.mark.parametrize("seed", range(60))
-def test_rank_fixing_keeps_every_solution_at_the_optimum(seed: int) -> None:
-    """Every feasible solution placing the optimum's count at its rank cost uses only kept
-    unit arcs (whatever the pattern duals are: the test runs the rounds to a proof or not)."""
-    doc = random_instance(900 + seed, n_visitors=6 + seed % 3, n_hosts=3 + seed % 2,
-                          extras=False)
+@dataclass
+class _Tiny:
+    """A tiny instance whose relaxation places the optimum's count, with every feasible
+    solution enumerated and the pattern rounds run on every arc."""
+
+    doc: dict
+    ix: Index
+    base: Placement
+    load: np.ndarray
+    fixed: Objective
+    ua: UnitArcs
+    solutions: list
+    best: tuple
+    found: PatternBound
+
+    @property
+    def placed(self) -> int:  # free visitors placed at the optimum
+        return -self.best[0] - self.fixed.placed
+
+
+def _tiny(seed: int, n_visitors: int, n_hosts: int) -> _Tiny | None:
+    doc = random_instance(seed, n_visitors=n_visitors, n_hosts=n_hosts, extras=False)
     doc["settings"]["allow_unranked"] = True
     try:
         ix = build_index(decode_instance(doc))
         check_fixed(ix)
     except InvalidInput:
-        return
+        return None
     solutions = list(feasible_solutions(doc))
     if not solutions:
-        return
+        return None
     best = min(key for _combo, key in solutions)
     base, load = fixed_placement(ix)
     fixed = base.objective(ix)
     arcs = arcs_mod.all_arcs(ix)
     rel = relax(ix, arcs, base, load, weights(ix), priced=False)
     if rel.place.objective(ix).placed != -best[0]:
-        return
+        return None
     ua = build_units(ix, arcs, base)
-    target = best[1] - fixed.rank_cost
     found = pattern_bound(ix, ua, base, load, -best[0] - fixed.placed, [ua.used_by(rel.place)],
                           _Clock(), 5.0, 1, complete=True, place_it=False)
-    if found is None or found.duals is None:
+    if found is None:
+        return None
+    return _Tiny(doc, ix, base, load, fixed, ua, solutions, best, found)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_rank_fixing_keeps_every_solution_at_the_optimum(seed: int) -> None:
+    """Every feasible solution placing the optimum's count at its rank cost uses only kept
+    unit arcs (whatever the pattern duals are: the test runs the rounds to a proof or not)."""
+    case = _tiny(900 + seed, 6 + seed % 3, 3 + seed % 2)
+    if case is None or case.found.duals is None:
         return
-    assert fixed.rank_cost + found.rank_bound <= best[1]
-    keep = rank_fixing(ix, ua, load, found, target)
+    ua, best = case.ua, case.best
+    assert case.fixed.rank_cost + case.found.rank_bound <= best[1]
+    keep = rank_fixing(case.ix, ua, case.load, case.found, best[1] - case.fixed.rank_cost)
     index = {(int(u), int(h)): i for i, (u, h) in enumerate(zip(ua.u, ua.h, strict=True))}
     checked = 0
-    for combo, key in solutions:
+    for combo, key in case.solutions:
         if key[:2] != best[:2]:
             continue
         for j, h in enumerate(combo):
@@ -85,35 +115,19 @@ def test_rank_fixing_keeps_every_solution_at_the_optimum(seed: int) -> None:
 def test_columns_placement_is_feasible_and_below_the_target(seed: int) -> None:
     """Asked to beat a rank cost above the optimum, the columns' integer program returns a
     placement that passes the checker, places P and costs less than the target (or none)."""
-    doc = random_instance(1300 + seed, n_visitors=7 + seed % 2, n_hosts=4, extras=False)
-    doc["settings"]["allow_unranked"] = True
-    try:
-        ix = build_index(decode_instance(doc))
-        check_fixed(ix)
-    except InvalidInput:
+    case = _tiny(1300 + seed, 7 + seed % 2, 4)
+    if case is None:
         return
-    best = min((key for _combo, key in feasible_solutions(doc)), default=None)
-    base, load = fixed_placement(ix)
-    fixed = base.objective(ix)
-    arcs = arcs_mod.all_arcs(ix)
-    rel = relax(ix, arcs, base, load, weights(ix), priced=False)
-    if best is None or rel.place.objective(ix).placed != -best[0]:
-        return
-    ua = build_units(ix, arcs, base)
-    target = best[1] - fixed.rank_cost + 3
-    placed = -best[0] - fixed.placed
-    found = pattern_bound(ix, ua, base, load, placed, [ua.used_by(rel.place)], _Clock(), 5.0, 1,
-                          complete=True, place_it=False)
-    if found is None:
-        return
-    place = best_columns(ix, ua, base, found, placed, target, 1, 5.0)
+    ix, best = case.ix, case.best
+    target = best[1] - case.fixed.rank_cost + 3
+    place = best_columns(ix, case.ua, case.base, case.found, case.placed, target, 1, 5.0)
     if place is None:
         return
     obj = place.objective(ix)
-    assert obj.placed == -best[0] and best[1] <= obj.rank_cost < fixed.rank_cost + target
+    assert obj.placed == -best[0] and best[1] <= obj.rank_cost < case.fixed.rank_cost + target
     place.fix_team_weeks(ix)
     result = encode_result(build_result(ix, place, Status.FEASIBLE, None, {}, 0.0))
-    assert check_match_json(doc, result) == []
+    assert check_match_json(case.doc, result) == []
 
 
 def _side_doc(n: int, seed: int) -> dict:
