@@ -23,8 +23,8 @@ proves the km level over every arc.
 
 The pipeline (:mod:`solver.match.side`) first uses :func:`solver.match.km_cpsat.improve_km`
 and :func:`solver.match.km_cpsat.pinned_km_cpsat` with the Lagrangian flow's reduced costs and
-the aggregated km bound (:func:`solver.match.aggregate_km.aggregated_km_floor`), which is far tighter here; this LP runs
-after them when they leave the level unproven.
+the aggregated km bound (:func:`solver.match.aggregate_km.aggregated_km_floor`), which is
+far tighter here; this LP runs after them when they leave the level unproven.
 """
 
 from __future__ import annotations
