@@ -198,7 +198,91 @@ def _pairs(raw: Any, name: str, p: Problems, vidx: dict, hidx: dict) -> tuple[tu
     return tuple(out)
 
 
+# Fast paths: a record that is valid in every field is decoded with a few type and range
+# checks; any doubt falls back to the field-by-field path below, which names each problem.
+# (100k visitors: the field-by-field path took 1.6 s of the 7 s CLI run.)
+
+def _within(value: Any, lo: float, hi: float) -> bool:
+    return (type(value) is float or type(value) is int) and lo <= value <= hi  # NaN: False
+
+
+def _entries(value: Any) -> set | None:
+    """A JSON list's entries as a set; None when it is no list or holds a list or an object."""
+    if type(value) is not list:
+        return None
+    try:
+        return set(value)
+    except TypeError:
+        return None
+
+
+def _ids_fast(value: Any, known: dict[str, int]) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    refs = _entries(value)
+    # The keys are strings, so anything else (a number, null) is not among them.
+    if refs is None or len(refs) != len(value) or not known.keys() >= refs:
+        return None
+    return tuple(value)
+
+
+_GOOD_WEEKS: set[str] = set()  # week strings already found valid
+
+
+def _weeks_fast(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    weeks = _entries(value)
+    if weeks is None:
+        return None
+    for week in weeks - _GOOD_WEEKS:
+        if type(week) is not str or _week_problem(week) is not None:
+            return None
+        _GOOD_WEEKS.add(week)
+    return tuple(sorted(weeks))
+
+
+def _optional_string(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _common_fast(raw: dict, known: dict[str, int]) -> dict[str, Any] | None:
+    """The fields hosts and visitors share (id, organisation, place, weeks, ranking,
+    org_level) of a record valid in all of them, or None."""
+    get = raw.get
+    org, lat, lon, level = get("organisation"), get("lat"), get("lon"), get("org_level")
+    if not (type(org) is str and org.strip() and _within(lat, -90, 90)
+            and _within(lon, -180, 180) and _optional_string(level)):
+        return None
+    weeks, ranking = _weeks_fast(get("weeks")), _ids_fast(get("ranking"), known)
+    if weeks is None or ranking is None:
+        return None
+    return {"id": get("id", ""), "organisation": org, "lat": lat, "lon": lon, "weeks": weeks,
+            "ranking": ranking, "org_level": level}
+
+
+def _host_fast(raw: dict, vidx: dict[str, int]) -> Host | None:
+    cap, low = raw.get("capacity"), raw.get("min_visitors")
+    if not (type(cap) is int and cap >= 1 and (low is None or (type(low) is int and 0 <= low <= cap))):
+        return None
+    common = _common_fast(raw, vidx)
+    return None if common is None else Host(capacity=cap, min_visitors=low or 0, **common)
+
+
+def _visitor_fast(raw: dict, hidx: dict[str, int], default_km: float) -> Visitor | None:
+    max_km = raw.get("max_km", default_km)  # present but null: the checked path says so
+    team = raw.get("team")
+    if not (_within(max_km, 0, math.inf) and 0 < max_km < math.inf and _optional_string(team)):
+        return None
+    common = _common_fast(raw, hidx)
+    return None if common is None else Visitor(max_km=max_km, team=team, **common)
+
+
 def _host(raw: dict, path: str, p: Problems, vidx: dict) -> Host | None:
+    return _host_fast(raw, vidx) or _host_checked(raw, path, p, vidx)
+
+
+def _host_checked(raw: dict, path: str, p: Problems, vidx: dict) -> Host | None:
     before = len(p.items)
     cap = _integer(raw, "capacity", path, p, lo=1, default=1, required=True)
     low = _integer(raw, "min_visitors", path, p, lo=0, default=0)
@@ -215,6 +299,11 @@ def _host(raw: dict, path: str, p: Problems, vidx: dict) -> Host | None:
 
 
 def _visitor(raw: dict, path: str, p: Problems, hidx: dict, default_km: float) -> Visitor | None:
+    return _visitor_fast(raw, hidx, default_km) or _visitor_checked(raw, path, p, hidx, default_km)
+
+
+def _visitor_checked(raw: dict, path: str, p: Problems, hidx: dict, default_km: float
+                     ) -> Visitor | None:
     before = len(p.items)
     team = raw.get("team")
     if team is not None and not isinstance(team, str):
