@@ -12,6 +12,7 @@ Progress goes to stderr as JSON lines; stdout carries only the result (when no `
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import sys
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         instance = load_json(args.instance)
+        # The parsed document is millions of objects that live to the end: out of the cyclic
+        # collector's reach, its passes stop re-walking them (100k visitors: -0.6 s of 6.5 s).
+        gc.freeze()
         if args.command == "check":
             return _run_check(instance, load_json(args.result))
         if args.command == "match":
