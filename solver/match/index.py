@@ -148,6 +148,14 @@ def first_week(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def first_in_groups(group: np.ndarray, keys: tuple[np.ndarray, ...], k: int) -> np.ndarray:
+    """Indices of the first ``k`` rows of each ``group`` value, rows ordered by ``keys`` (the
+    last key first, as in ``np.lexsort``; ties by index), grouped by ascending group."""
+    order = np.lexsort((*keys, group))
+    g = group[order]
+    return order[np.arange(len(g)) - np.searchsorted(g, g) < k]
+
+
 def in_sorted(codes: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Membership of each code in a sorted code table."""
     if len(table) == 0:

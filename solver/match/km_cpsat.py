@@ -14,7 +14,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.match.cpsat import add_hints, build_model, lp_worker_params, set_params
-from solver.match.index import Index
+from solver.match.index import Index, first_in_groups
 from solver.match.units import UnitArcs
 
 IMPROVE_PER_UNIT = 5
@@ -80,10 +80,8 @@ def _add_linear(model: cp_model.CpModel, index: np.ndarray, coeffs: np.ndarray, 
 
 def cheapest_per_unit(values: np.ndarray, ua: UnitArcs, per_unit: int) -> np.ndarray:
     """Per unit arc: among the ``per_unit`` of least ``values`` of its unit."""
-    order = np.lexsort((values, ua.u))
-    uo = ua.u[order]
     keep = np.zeros(len(ua.u), dtype=bool)
-    keep[order[np.arange(len(uo)) - np.searchsorted(uo, uo) < per_unit]] = True
+    keep[first_in_groups(ua.u, (values,), per_unit)] = True
     return keep
 
 

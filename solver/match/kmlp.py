@@ -36,7 +36,7 @@ import numpy as np
 from ortools.linear_solver import linear_solver_pb2 as pb
 from ortools.linear_solver.python import model_builder_helper as mbh
 
-from solver.match.index import Index
+from solver.match.index import Index, first_in_groups
 from solver.match.km_cpsat import IMPROVE_PER_UNIT, cheapest_per_unit, pinned_km_cpsat
 from solver.match.units import UnitArcs
 
@@ -192,14 +192,10 @@ def _dual_bound(ix: Index, ua: UnitArcs, rows: _Rows, placed: int, rank: int,
 
 
 def _start_columns(ua: UnitArcs, chosen: np.ndarray) -> np.ndarray:
-    order = np.lexsort((ua.km, ua.u))
-    uo = ua.u[order]
-    first = np.searchsorted(uo, uo)
     cols = np.zeros(len(ua.u), dtype=bool)
-    cols[order[np.arange(len(uo)) - first < START_PER_UNIT]] = True
+    cols[first_in_groups(ua.u, (ua.km,), START_PER_UNIT)] = True
     # The cheapest by rank cost too, or the rank budget leaves the first LP infeasible.
-    order = np.lexsort((ua.km, ua.cost, ua.u))
-    cols[order[np.arange(len(uo)) - first < START_PER_UNIT // 2]] = True
+    cols[first_in_groups(ua.u, (ua.km, ua.cost), START_PER_UNIT // 2)] = True
     return np.flatnonzero(cols | chosen)
 
 

@@ -19,7 +19,7 @@ from solver.match import arcs as arcs_mod
 from solver.match.arcs import Arcs
 from solver.match.duals import Weights, potentials, reduced
 from solver.match.flow import lex_flow, minimax_threshold
-from solver.match.index import Index, in_sorted
+from solver.match.index import Index, first_in_groups, in_sorted
 from solver.match.placement import Placement
 
 NEAREST_UNRANKED = 20
@@ -124,10 +124,7 @@ def initial_candidates(ix: Index, base: Placement) -> Arcs:
             np.put_along_axis(mask, near, True, axis=1)
         block = _exact(ix, vs, mask & np.isfinite(km))
         block = block.take(block.rank == 0)
-        order = np.lexsort((block.h, block.km, block.v))
-        v = block.v[order]
-        first = np.searchsorted(v, v)  # start of each visitor's run
-        parts.append(block.take(order[np.arange(len(v)) - first < NEAREST_UNRANKED]))
+        parts.append(block.take(first_in_groups(block.v, (block.h, block.km), NEAREST_UNRANKED)))
     return _with_mates(ix, _unique(Arcs.concat(parts), ix))
 
 
@@ -161,9 +158,7 @@ def scan(ix: Index, base: Placement, w: Weights, d: np.ndarray, below: int, know
         keep = (rc < below) & ~in_sorted(ix.codes(block.v, block.h), have)
         block, rc = block.take(keep), rc[keep]
         if per_visitor is not None and len(block):
-            order = np.lexsort((rc, block.v))
-            v = block.v[order]
-            block = block.take(order[np.arange(len(v)) - np.searchsorted(v, v) < per_visitor])
+            block = block.take(first_in_groups(block.v, (rc,), per_visitor))
         parts.append(block)
     if not parts:
         return known.take(np.zeros(0, dtype=np.int64))
