@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_match_support import brute_force, random_instance, result_key
 
 import solver.match.api as api
@@ -19,7 +22,7 @@ from solver.match.check import check_match_json
 from solver.match.codec import decode_instance
 from solver.match.duals import weights
 from solver.match.index import build_index
-from solver.match.patterns import pattern_bound
+from solver.match.patterns import best_per_host, candidates, pattern_bound
 from solver.match.relax import relax
 from solver.match.units import build_units
 
@@ -114,3 +117,24 @@ def test_large_hosts_skip_the_patterns(monkeypatch) -> None:
     assert check_match_json(doc, result) == []
     assert "pattern_rounds" not in result["stats"]
     assert result_key(result, doc, "bound") <= result_key(result, doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 6), st.lists(st.tuples(st.integers(0, 5), st.sampled_from([1, 1, 2, 3]),
+                                            st.integers(-4, 4)), max_size=60),
+       st.integers(1, 4))
+def test_candidates_are_each_hosts_least_arcs(n_h: int, rows: list, top_room: int) -> None:
+    """The pricing's pre-filter (only negative arcs where a host has enough of them) picks
+    exactly the arcs best_per_host picks over every arc of a size, ties included."""
+    rows = [(h % n_h, size, r) for h, size, r in rows]
+    ua = SimpleNamespace(h=np.array([h for h, _, _ in rows], dtype=np.int64),
+                         size=np.array([s for _, s, _ in rows], dtype=np.int64))
+    r = np.array([x / 2 for _, _, x in rows], dtype=float)  # zeros and ties included
+    sizes = sorted(set(ua.size.tolist()))
+    idx, built = candidates(ua, n_h, r, sizes, top_room)
+    for s in sizes:
+        every = np.flatnonzero(ua.size == s)
+        want = best_per_host(n_h, ua.h[every], r[every], top_room // s)
+        got = built[s]
+        assert np.array_equal(np.where(want >= 0, every[np.maximum(want, 0)], -1),
+                              np.where(got >= 0, idx[s][np.maximum(got, 0)], -1))
