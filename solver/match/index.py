@@ -70,7 +70,7 @@ def _masks(week_lists: list[tuple[str, ...]], pos: dict[str, int], words: int) -
         for week in weeks:
             b = pos[week]
             table[i, b // 64] |= np.uint64(1) << np.uint64(b % 64)
-    return table[rows] if len(rows) else np.zeros((0, words), dtype=np.uint64)
+    return table[rows]
 
 
 def _sorted_codes(pairs: list[tuple[int, int]], n_hosts: int) -> np.ndarray:

@@ -122,6 +122,20 @@ class _Master:
         return y, rho
 
 
+def room_and_fill(ix: Index, fixed_load: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per host, its free seats and the least load its free pattern needs (0, or the
+    minimum fill the fixed pairs leave; an empty pattern is always allowed)."""
+    room = np.maximum(ix.cap - fixed_load, 0)
+    low = np.where((ix.min_visitors <= 1) | (fixed_load >= ix.min_visitors), 0,
+                   ix.min_visitors - fixed_load)
+    return room, low
+
+
+def unit_reduced(ua: UnitArcs, y: np.ndarray, rho: float) -> np.ndarray:
+    """Per unit arc, its reduced cost in a pattern at the master's duals (y, rho)."""
+    return ua.cost - y[ua.u] - rho * ua.size
+
+
 def best_per_host(n_h: int, h: np.ndarray, r: np.ndarray, k: int) -> np.ndarray:
     """Per host, the indices (into ``h``/``r``) of its ``k`` least ``r``; -1 pads (the
     candidates of a host's knapsack: a pattern never needs more of one size)."""
@@ -177,7 +191,7 @@ def _price(ua: UnitArcs, n_h: int, room: np.ndarray, low: np.ndarray, y: np.ndar
     """Per host: min(0, its best pattern's reduced cost) and the unit arcs of its best patterns
     with a negative reduced cost, one per load (built arcs only). ``virtual`` (per unit: reduced cost at any host, unranked) adds every unit as
     a candidate everywhere for the value (not for the columns)."""
-    r = ua.cost - y[ua.u] - rho * ua.size
+    r = unit_reduced(ua, y, rho)
     top_room = int(room.max(initial=0))
     idx, built = candidates(ua, n_h, r, sizes, top_room)
     extra: list[tuple[float, int, int]] = []  # (r, size, unit): every unit, anywhere
@@ -224,12 +238,10 @@ def pattern_bound(ix: Index, ua: UnitArcs, base: Placement, fixed_load: np.ndarr
     than ``MAX_ROOM`` free seats."""
     start = time.monotonic()
     n_h = ix.n_hosts
-    room = np.maximum(ix.cap - fixed_load, 0)
+    room, low = room_and_fill(ix, fixed_load)
     if ((fixed_load > 0) & (fixed_load < ix.min_visitors)).any() or ua.n_units == 0 \
             or int(room.max(initial=0)) > MAX_ROOM:
         return None
-    low = np.where((ix.min_visitors <= 1) | (fixed_load >= ix.min_visitors), 0,
-                   ix.min_visitors - fixed_load)
     unit_size = np.bincount(ua.unit_of[ua.unit_of >= 0], minlength=ua.n_units)
     sizes = sorted(set(unit_size.tolist()) - {0})  # every unit's, with arcs here or not
     unranked = ix.inst.settings.unranked_cost if ix.inst.settings.allow_unranked else None
@@ -299,7 +311,7 @@ def best_columns(ix: Index, ua: UnitArcs, base: Placement, found: PatternBound, 
     columns = found.master.columns
     if found.duals is not None:
         y, rho, value, lb = found.duals
-        r = ua.cost - y[ua.u] - rho * ua.size
+        r = unit_reduced(ua, y, rho)
         columns = [(h, arcs) for h, arcs in columns
                    if float(r[list(arcs)].sum()) - value[h] <= target - 1 - lb + 1e-6]
     if not columns:

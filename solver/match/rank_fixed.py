@@ -24,7 +24,14 @@ from solver.match.index import Index
 from solver.match.km_cpsat import improve_km, pinned_km_cpsat
 from solver.match.km_side import lagrange
 from solver.match.model import Objective
-from solver.match.patterns import PatternBound, best_columns, best_per_host, pattern_bound
+from solver.match.patterns import (
+    PatternBound,
+    best_columns,
+    candidates,
+    pattern_bound,
+    room_and_fill,
+    unit_reduced,
+)
 from solver.match.placement import Placement
 from solver.match.relax import Relaxation
 from solver.match.units import UnitArcs, place_units
@@ -126,14 +133,11 @@ def rank_fixing(ix: Index, ua: UnitArcs, fixed_load: np.ndarray, found: PatternB
         return np.ones(len(ua.u), dtype=bool)
     y, rho, value, lb = found.duals
     n_h = ix.n_hosts
-    room = np.maximum(ix.cap - fixed_load, 0)
-    low = np.where((ix.min_visitors <= 1) | (fixed_load >= ix.min_visitors), 0,
-                   ix.min_visitors - fixed_load)
-    r = ua.cost - y[ua.u] - rho * ua.size
+    room, low = room_and_fill(ix, fixed_load)
+    r = unit_reduced(ua, y, rho)
     top_room = int(room.max(initial=0))
     sizes = sorted(set(ua.size.tolist()))
-    idx = {s: np.flatnonzero(ua.size == s) for s in sizes}
-    top = {s: best_per_host(n_h, ua.h[idx[s]], r[idx[s]], top_room // s) for s in sizes}
+    idx, top = candidates(ua, n_h, r, sizes, top_room)
     # by_load[h, load]: the least r of a set of units at h of exactly this load; without_*:
     # the same without one of its candidate units (whose own arcs need that one).
     by_load = np.full((n_h, top_room + 1), np.inf)
