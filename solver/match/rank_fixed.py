@@ -24,14 +24,8 @@ from solver.match.index import Index
 from solver.match.km_cpsat import improve_km, pinned_km_cpsat
 from solver.match.km_side import lagrange
 from solver.match.model import Objective
-from solver.match.patterns import (
-    PatternBound,
-    best_columns,
-    candidates,
-    pattern_bound,
-    room_and_fill,
-    unit_reduced,
-)
+from solver.match.pattern_lp import candidates, room_and_fill, unit_reduced
+from solver.match.patterns import PatternBound, best_columns, pattern_bound
 from solver.match.placement import Placement
 from solver.match.relax import Relaxation
 from solver.match.units import UnitArcs, place_units

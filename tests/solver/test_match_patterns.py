@@ -22,7 +22,8 @@ from solver.match.check import check_match_json
 from solver.match.codec import decode_instance
 from solver.match.duals import weights
 from solver.match.index import build_index
-from solver.match.patterns import best_per_host, candidates, pattern_bound
+from solver.match.pattern_lp import best_per_host, candidates
+from solver.match.patterns import pattern_bound
 from solver.match.relax import relax
 from solver.match.units import build_units
 
